@@ -1,0 +1,84 @@
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+
+	"github.com/go-sam-blueprint/orders/src/api"
+	"github.com/go-sam-blueprint/orders/src/orders"
+)
+
+// Problem types of this API, documented in docs/problems.md. Every other
+// problem is about:blank: its status code says it all.
+const (
+	problemTypeBase        = "https://github.com/go-sam-blueprint/orders/blob/main/docs/problems.md#"
+	typeBlank              = "about:blank"
+	typeValidation         = problemTypeBase + "validation-error"
+	typeInvalidJSON        = problemTypeBase + "invalid-json"
+	typeInvalidPageToken   = problemTypeBase + "invalid-next-token"
+	problemContentType     = "application/problem+json"
+	titleValidation        = "The request is not valid."
+	titleInvalidJSON       = "The request body is not valid JSON."
+	titleInvalidPageToken  = "The next_token is not valid."
+	detailInvalidPageToken = "next_token must be a next_token this API returned, unchanged; start again without it"
+)
+
+// newProblem returns a problem of the given type; about:blank problems take
+// the status text as their title, as RFC 9457 asks.
+func newProblem(status int, typ, title, detail string) api.Problem {
+	if typ == typeBlank {
+		title = http.StatusText(status)
+	}
+	p := api.Problem{Type: typ, Title: title, Status: status}
+	if detail != "" {
+		p.Detail = &detail
+	}
+	return p
+}
+
+// problemFor maps an error from the orders logic to the problem the client
+// sees. This is the one place where domain errors become HTTP answers.
+func problemFor(ctx context.Context, err error) api.Problem {
+	switch {
+	case errors.Is(err, orders.ErrNotFound):
+		return newProblem(http.StatusNotFound, typeBlank, "", "no order has this id")
+	case errors.Is(err, orders.ErrInvalidPageToken):
+		return newProblem(http.StatusBadRequest, typeInvalidPageToken, titleInvalidPageToken, detailInvalidPageToken)
+	default:
+		// The cause stays in the log; the client only learns where to look.
+		slog.ErrorContext(ctx, "request failed", "error", err, "request_id", requestID(ctx))
+		return newProblem(http.StatusInternalServerError, typeBlank, "", "")
+	}
+}
+
+// writeProblem answers with p as application/problem+json, tagged with the
+// request id so that a client can quote it.
+func writeProblem(ctx context.Context, w http.ResponseWriter, p api.Problem) {
+	if id := requestID(ctx); id != "" {
+		p.Instance = &id
+	}
+	body, err := json.Marshal(p)
+	if err != nil {
+		// A Problem always marshals; this guards against a future field that does not.
+		slog.ErrorContext(ctx, "marshal problem", "error", err)
+		body = []byte(`{"type":"about:blank","title":"Internal Server Error","status":500}`)
+		p.Status = http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", problemContentType)
+	w.WriteHeader(p.Status)
+	_, _ = w.Write(body) // The client has gone if this fails; nothing is left to tell it.
+}
+
+// requestID is API Gateway's id of the request, the correlation id that
+// its access logs carry too; "" outside API Gateway.
+func requestID(ctx context.Context) string {
+	if gw, ok := core.GetAPIGatewayContextFromContext(ctx); ok {
+		return gw.RequestID
+	}
+	return ""
+}

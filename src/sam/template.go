@@ -1,0 +1,213 @@
+// Package sam reads what local runs need from a SAM template: the DynamoDB
+// tables to create and the functions' environment, so that template.yaml
+// stays the one place where both are defined.
+package sam
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"gopkg.in/yaml.v3"
+)
+
+// Template is a parsed SAM template.
+type Template struct {
+	Globals struct {
+		Function functionProps `yaml:"Function"`
+	} `yaml:"Globals"`
+	Resources map[string]Resource `yaml:"Resources"`
+}
+
+// Resource is one entry of a template's Resources; Properties stays raw,
+// since its shape depends on Type and may hold intrinsic functions.
+type Resource struct {
+	Type       string    `yaml:"Type"`
+	Properties yaml.Node `yaml:"Properties"`
+}
+
+type functionProps struct {
+	Environment struct {
+		Variables map[string]yaml.Node `yaml:"Variables"`
+	} `yaml:"Environment"`
+}
+
+// tableProps is the part of AWS::DynamoDB::Table's properties that shapes
+// a local table. Capacity, encryption and backups do not apply locally.
+type tableProps struct {
+	AttributeDefinitions []struct {
+		AttributeName string `yaml:"AttributeName"`
+		AttributeType string `yaml:"AttributeType"`
+	} `yaml:"AttributeDefinitions"`
+	KeySchema []keyElement `yaml:"KeySchema"`
+	GSIs      []struct {
+		IndexName  string       `yaml:"IndexName"`
+		KeySchema  []keyElement `yaml:"KeySchema"`
+		Projection struct {
+			ProjectionType   string   `yaml:"ProjectionType"`
+			NonKeyAttributes []string `yaml:"NonKeyAttributes"`
+		} `yaml:"Projection"`
+	} `yaml:"GlobalSecondaryIndexes"`
+	TimeToLive struct {
+		AttributeName string `yaml:"AttributeName"`
+		Enabled       bool   `yaml:"Enabled"`
+	} `yaml:"TimeToLiveSpecification"`
+}
+
+type keyElement struct {
+	AttributeName string `yaml:"AttributeName"`
+	KeyType       string `yaml:"KeyType"`
+}
+
+func keySchema(elems []keyElement) []types.KeySchemaElement {
+	out := make([]types.KeySchemaElement, len(elems))
+	for i, e := range elems {
+		out[i] = types.KeySchemaElement{AttributeName: aws.String(e.AttributeName), KeyType: types.KeyType(e.KeyType)}
+	}
+	return out
+}
+
+func (p tableProps) createInput(name string) dynamodb.CreateTableInput {
+	in := dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: types.BillingModePayPerRequest,
+		KeySchema:   keySchema(p.KeySchema),
+	}
+	for _, a := range p.AttributeDefinitions {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
+			AttributeName: aws.String(a.AttributeName), AttributeType: types.ScalarAttributeType(a.AttributeType),
+		})
+	}
+	for _, g := range p.GSIs {
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{
+			IndexName: aws.String(g.IndexName),
+			KeySchema: keySchema(g.KeySchema),
+			Projection: &types.Projection{
+				ProjectionType:   types.ProjectionType(g.Projection.ProjectionType),
+				NonKeyAttributes: g.Projection.NonKeyAttributes,
+			},
+		})
+	}
+	return in
+}
+
+// Table is a DynamoDB table that a template defines.
+type Table struct {
+	// LogicalID names the table in the template; local runs use it as the
+	// table's name, as `sam local` resolves a !Ref.
+	LogicalID string
+	Create    dynamodb.CreateTableInput
+	// TTLAttribute is the attribute that expires items; "" when none does.
+	TTLAttribute string
+}
+
+// Load reads and parses the template at path.
+func Load(path string) (*Template, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read template: %w", err)
+	}
+	var t Template
+	if err := yaml.Unmarshal(raw, &t); err != nil {
+		return nil, fmt.Errorf("parse template %s: %w", path, err)
+	}
+	return &t, nil
+}
+
+// Tables returns the template's AWS::DynamoDB::Table resources, by logical id.
+func (t *Template) Tables() ([]Table, error) {
+	var tables []Table
+	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
+		r := t.Resources[id]
+		if r.Type != "AWS::DynamoDB::Table" {
+			continue
+		}
+		var p tableProps
+		if err := r.Properties.Decode(&p); err != nil {
+			return nil, fmt.Errorf("table %s: %w", id, err)
+		}
+		if len(p.KeySchema) == 0 {
+			return nil, fmt.Errorf("table %s: no KeySchema", id)
+		}
+		table := Table{LogicalID: id, Create: p.createInput(id)}
+		if p.TimeToLive.Enabled {
+			table.TTLAttribute = p.TimeToLive.AttributeName
+		}
+		tables = append(tables, table)
+	}
+	return tables, nil
+}
+
+// Environment returns the variables that the template gives its functions:
+// each function's own over the globals. A !Ref to a resource resolves to its
+// logical id, as in `sam local`; other intrinsic functions cannot be
+// resolved without AWS and are an error. Two functions seeing one variable
+// with different values is an error too, since local runs serve every
+// function from one process.
+func (t *Template) Environment() (map[string]string, error) {
+	globals, err := t.resolveAll("Globals", t.Globals.Function.Environment.Variables)
+	if err != nil {
+		return nil, err
+	}
+	env := maps.Clone(globals)
+	var errs []error
+	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
+		r := t.Resources[id]
+		if r.Type != "AWS::Serverless::Function" {
+			continue
+		}
+		var p functionProps
+		if err := r.Properties.Decode(&p); err != nil {
+			errs = append(errs, fmt.Errorf("function %s: %w", id, err))
+			continue
+		}
+		own, err := t.resolveAll(id, p.Environment.Variables)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		seen := maps.Clone(globals)
+		maps.Copy(seen, own)
+		for name, value := range seen {
+			if old, ok := env[name]; ok && old != value {
+				errs = append(errs, fmt.Errorf("function %s: %s is %q here but %q elsewhere", id, name, value, old))
+				continue
+			}
+			env[name] = value
+		}
+	}
+	return env, errors.Join(errs...)
+}
+
+func (t *Template) resolveAll(owner string, vars map[string]yaml.Node) (map[string]string, error) {
+	out := make(map[string]string, len(vars))
+	var errs []error
+	for name, node := range vars {
+		value, err := t.resolve(&node)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %s: %w", owner, name, err))
+			continue
+		}
+		out[name] = value
+	}
+	return out, errors.Join(errs...)
+}
+
+func (t *Template) resolve(n *yaml.Node) (string, error) {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag == "!Ref":
+		if _, ok := t.Resources[n.Value]; !ok {
+			return "", fmt.Errorf("!Ref %s: no such resource", n.Value)
+		}
+		return n.Value, nil
+	case n.Kind == yaml.ScalarNode && (n.Tag == "!!str" || n.Tag == "!!int" || n.Tag == "!!bool" || n.Tag == "!!float"):
+		return n.Value, nil
+	default:
+		return "", fmt.Errorf("%s cannot be resolved locally", n.Tag)
+	}
+}
