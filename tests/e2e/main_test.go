@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-sam-blueprint/orders/src/api"
+)
+
+var (
+	// baseURL is the API under test.
+	baseURL string
+	// runnerBin is the local runner, built once for every test that starts one.
+	runnerBin string
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if runnerBin, err = buildRunner(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if baseURL = os.Getenv("API_URL"); baseURL != "" {
+		fmt.Fprintln(os.Stderr, "e2e: testing the API at", baseURL)
+		return m.Run()
+	}
+	r, err := startRunner(runnerBin)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	baseURL = r.URL
+	code := m.Run()
+	if err := r.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	return code
+}
+
+func newClient(t *testing.T) *api.ClientWithResponses {
+	t.Helper()
+	c, err := api.NewClientWithResponses(baseURL)
+	require.NoError(t, err)
+	return c
+}
+
+// The runner prints where it serves and which DynamoDB it uses, and on
+// SIGTERM stops everything it started.
+func TestLocalRunnerLifecycle(t *testing.T) {
+	t.Parallel()
+	r, err := startRunner(runnerBin)
+	require.NoError(t, err)
+	out := r.Output()
+	assert.Contains(t, out, "Orders API on "+r.URL)
+	dynamo := r.DynamoEndpoint()
+	require.NotEmpty(t, dynamo, out)
+	assert.True(t, answers(context.Background(), dynamo), "moto_server runs while the API does")
+
+	require.NoError(t, r.Stop())
+	assert.Contains(t, r.Output(), "Stopping.")
+	assert.False(t, answers(context.Background(), dynamo), "moto_server stops with the runner")
+	assert.False(t, answers(context.Background(), r.URL), "the API stops")
+}
+
+func TestLocalRunnerFailsOnBusyPort(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("API_URL") != "" {
+		t.Skip("API_URL is set: no local runner holds a port to collide with")
+	}
+	cmd := exec.Command(runnerBin)
+	cmd.Env = append(os.Environ(), "PORT="+portOf(baseURL), "TEMPLATE=../../template.yaml")
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), "address already in use")
+	assert.Contains(t, string(out), "set PORT")
+}
+
+func portOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Port()
+}

@@ -1,0 +1,162 @@
+// Package e2e drives the orders API end to end through the generated Go
+// client: against the local runner (`make run`) that TestMain starts, or
+// against a deployed API when API_URL is set.
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// runner is a running local API: the binary behind `make run`.
+type runner struct {
+	URL string
+	cmd *exec.Cmd
+
+	mu     sync.Mutex
+	output strings.Builder
+	exited chan struct{}
+}
+
+// buildRunner compiles the local runner into dir.
+func buildRunner(dir string) (string, error) {
+	bin := filepath.Join(dir, "local")
+	cmd := exec.Command("go", "build", "-o", bin, "../../src/cmd/local")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build local runner: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// startRunner starts the runner on a free port with a DynamoDB of its own,
+// and waits until it serves.
+func startRunner(bin string) (*runner, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{URL: "http://127.0.0.1:" + strconv.Itoa(port), exited: make(chan struct{})}
+	r.cmd = exec.Command(bin)
+	r.cmd.Env = append(withoutVar(os.Environ(), "AWS_ENDPOINT_URL_DYNAMODB"),
+		"PORT="+strconv.Itoa(port), "TEMPLATE=../../template.yaml")
+	pipe, err := r.cmd.StderrPipe()
+	if err != nil {
+		return nil, fmt.Errorf("runner output: %w", err)
+	}
+	r.cmd.Stdout = io.Discard
+	if err := r.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start runner: %w", err)
+	}
+	go func() {
+		scanner := bufio.NewScanner(pipe)
+		for scanner.Scan() {
+			r.mu.Lock()
+			r.output.WriteString(scanner.Text() + "\n")
+			r.mu.Unlock()
+		}
+		_ = r.cmd.Wait() // Stop reads the exit status from ProcessState.
+		close(r.exited)
+	}()
+	if err := r.waitReady(60 * time.Second); err != nil {
+		_ = r.Stop()
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *runner) waitReady(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(r.URL + "/api/orders?limit=1") //nolint:noctx // A probe with a short client-side deadline loop.
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-r.exited:
+			return fmt.Errorf("runner exited at start:\n%s", r.Output())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("runner did not serve %s within %s:\n%s", r.URL, timeout, r.Output())
+}
+
+// Output is what the runner printed on stderr so far.
+func (r *runner) Output() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.output.String()
+}
+
+// Stop sends SIGTERM, as Ctrl-C would, and waits for a clean exit.
+func (r *runner) Stop() error {
+	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("signal runner: %w", err)
+	}
+	select {
+	case <-r.exited:
+	case <-time.After(20 * time.Second):
+		_ = r.cmd.Process.Kill()
+		return errors.New("runner did not stop within 20s of SIGTERM")
+	}
+	if code := r.cmd.ProcessState.ExitCode(); code != 0 {
+		return fmt.Errorf("runner exited with %d:\n%s", code, r.Output())
+	}
+	return nil
+}
+
+var dynamoLine = regexp.MustCompile(`DynamoDB: moto_server at (http://[0-9.:]+)`)
+
+// DynamoEndpoint is the moto_server the runner said it started.
+func (r *runner) DynamoEndpoint() string {
+	if m := dynamoLine.FindStringSubmatch(r.Output()); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func withoutVar(env []string, name string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// answers reports whether something accepts connections at url's host.
+func answers(ctx context.Context, url string) bool {
+	host := strings.TrimPrefix(url, "http://")
+	conn, err := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", host)
+	if err != nil {
+		return false
+	}
+	_ = conn.Close()
+	return true
+}
