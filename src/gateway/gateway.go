@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -38,8 +39,8 @@ type Options struct {
 	// Timeout is the function's timeout, the deadline of each invocation's
 	// context. API Gateway's own 29 s when zero.
 	Timeout time.Duration
-	// Log receives one line per request; nothing is logged when nil.
-	Log *slog.Logger
+	// AccessLog receives one line per request; nothing is logged when nil.
+	AccessLog io.Writer
 }
 
 // New returns an http.Handler that routes the spec's paths to invoke. A
@@ -59,10 +60,10 @@ func New(spec *openapi3.T, invoke Invoke, opts Options) http.Handler {
 		mux.Handle(template, &route{template: template, invoke: invoke, opts: opts})
 	}
 	mux.HandleFunc("/", notFound)
-	if opts.Log == nil {
+	if opts.AccessLog == nil {
 		return mux
 	}
-	return accessLog(opts.Log, mux)
+	return accessLog(opts.AccessLog, mux)
 }
 
 type route struct {
@@ -218,13 +219,13 @@ func gatewayError(w http.ResponseWriter, status int, body string) {
 }
 
 // accessLog writes one line per request, as `sam local start-api` prints.
-func accessLog(log *slog.Logger, next http.Handler) http.Handler {
+func accessLog(out io.Writer, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000)
+		fmt.Fprintf(out, "%s %s %s %d %s\n", start.Format(time.TimeOnly), r.Method, r.URL.RequestURI(), rec.status,
+			time.Since(start).Round(10*time.Microsecond))
 	})
 }
 

@@ -198,3 +198,13 @@ func TestUnknownPathIsProblem404(t *testing.T) {
 	}
 	assert.Empty(t, fn.events, "the function never sees an unknown path")
 }
+
+func TestAccessLog(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(spec))
+	require.NoError(t, err)
+	var log strings.Builder
+	h := gateway.New(doc, (&recorder{resp: events.APIGatewayProxyResponse{StatusCode: 201}}).invoke, gateway.Options{AccessLog: &log})
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/api/orders?limit=1", nil))
+	assert.Regexp(t, `^\d\d:\d\d:\d\d GET /api/orders\?limit=1 201 \S+\n$`, log.String())
+}

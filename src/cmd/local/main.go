@@ -83,7 +83,7 @@ func run(ctx context.Context) error {
 	srv := &http.Server{
 		Handler: gateway.New(spec, gateway.Invoke(invoke), gateway.Options{
 			FunctionName: "OrdersFunction",
-			Log:          slog.New(slog.NewTextHandler(os.Stderr, nil)),
+			AccessLog:    os.Stderr,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}

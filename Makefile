@@ -1,0 +1,71 @@
+# Orders service. `make` lists the targets.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO       ?= go
+PORT     ?= 3000
+BIN      := bin
+# How AWS runs the function: a static linux/arm64 binary named bootstrap on
+# provided.al2023; lambda.norpc drops the legacy Go 1.x RPC runtime code.
+LAMBDA_ENV   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
+FUNCTIONS    := OrdersFunction
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: deps
+deps: ## Download the Go modules and check the local tools the tests need
+	$(GO) mod download
+	@./scripts/check-tools
+
+.PHONY: generate
+generate: ## Regenerate src/api from api.yaml
+	$(GO) generate ./src/api
+
+.PHONY: fmt
+fmt: ## Format the Go code
+	gofmt -w src tests
+
+.PHONY: build
+build: $(addprefix build-,$(FUNCTIONS)) ## Build each function's bootstrap under bin/, as `sam build` does
+
+# `sam build` calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
+build-%:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(or $(ARTIFACTS_DIR),$(BIN)/$*)/bootstrap ./src/cmd/orders
+
+.PHONY: run
+run: ## Serve the API on http://127.0.0.1:3000 (PORT overrides) with a local DynamoDB, like `sam local start-api`
+	@./scripts/check-tools run
+	@echo "Building the local runner..."
+	@$(GO) build -o $(BIN)/local ./src/cmd/local
+	@PORT=$(PORT) exec $(BIN)/local
+
+.PHONY: test
+test: ## Run every test: unit, integration, e2e, generated-code drift, template checks
+	@./scripts/check-tools test
+	$(GO) vet ./...
+	$(GO) test -race ./...
+	@$(MAKE) --no-print-directory validate
+
+.PHONY: unit
+unit: ## Run the unit tests (beside the code, under src/)
+	$(GO) test -race ./src/...
+
+.PHONY: integration
+integration: ## Run the data-access tests against moto_server
+	$(GO) test -race ./tests/integration/...
+
+.PHONY: e2e
+e2e: ## Run the end-to-end tests against the local API, or against API_URL when set
+	$(GO) test -count=1 ./tests/e2e/...
+
+.PHONY: validate
+validate: ## Check template.yaml with cfn-lint
+	cfn-lint template.yaml
+
+.PHONY: clean
+clean: ## Remove build output
+	rm -rf $(BIN) .aws-sam
