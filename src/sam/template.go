@@ -6,6 +6,7 @@ package sam
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"maps"
 	"os"
 	"slices"
@@ -119,14 +120,21 @@ func Load(path string) (*Template, error) {
 	return &t, nil
 }
 
+// resources yields the resources of one type, by logical id in order.
+func (t *Template) resources(typ string) iter.Seq2[string, Resource] {
+	return func(yield func(string, Resource) bool) {
+		for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
+			if r := t.Resources[id]; r.Type == typ && !yield(id, r) {
+				return
+			}
+		}
+	}
+}
+
 // Tables returns the template's AWS::DynamoDB::Table resources, by logical id.
 func (t *Template) Tables() ([]Table, error) {
 	var tables []Table
-	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
-		r := t.Resources[id]
-		if r.Type != "AWS::DynamoDB::Table" {
-			continue
-		}
+	for id, r := range t.resources("AWS::DynamoDB::Table") {
 		var p tableProps
 		if err := r.Properties.Decode(&p); err != nil {
 			return nil, fmt.Errorf("table %s: %w", id, err)
@@ -156,11 +164,7 @@ func (t *Template) Environment() (map[string]string, error) {
 	}
 	env := maps.Clone(globals)
 	var errs []error
-	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
-		r := t.Resources[id]
-		if r.Type != "AWS::Serverless::Function" {
-			continue
-		}
+	for id, r := range t.resources("AWS::Serverless::Function") {
 		var p functionProps
 		if err := r.Properties.Decode(&p); err != nil {
 			errs = append(errs, fmt.Errorf("function %s: %w", id, err))

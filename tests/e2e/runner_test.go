@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -42,17 +41,13 @@ func buildRunner(dir string) (string, error) {
 	return bin, nil
 }
 
-// startRunner starts the runner on a free port with a DynamoDB of its own,
-// and waits until it serves.
+// startRunner starts the runner on a port of the system's choosing (PORT=0)
+// with a DynamoDB of its own, and waits until it serves.
 func startRunner(bin string) (*runner, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	r := &runner{URL: "http://127.0.0.1:" + strconv.Itoa(port), exited: make(chan struct{})}
+	r := &runner{exited: make(chan struct{})}
 	r.cmd = exec.Command(bin)
 	r.cmd.Env = append(withoutVar(os.Environ(), "AWS_ENDPOINT_URL_DYNAMODB"),
-		"PORT="+strconv.Itoa(port), "TEMPLATE=../../template.yaml")
+		"PORT=0", "TEMPLATE=../../template.yaml")
 	pipe, err := r.cmd.StderrPipe()
 	if err != nil {
 		return nil, fmt.Errorf("runner output: %w", err)
@@ -79,22 +74,34 @@ func startRunner(bin string) (*runner, error) {
 }
 
 func (r *runner) waitReady(timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(r.URL + "/api/orders?limit=1") //nolint:noctx // A probe with a short client-side deadline loop.
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
+	deadline := time.After(timeout)
+	for !r.serves() {
 		select {
 		case <-r.exited:
 			return fmt.Errorf("runner exited at start:\n%s", r.Output())
-		case <-time.After(100 * time.Millisecond):
+		case <-deadline:
+			return fmt.Errorf("runner did not serve within %s:\n%s", timeout, r.Output())
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("runner did not serve %s within %s:\n%s", r.URL, timeout, r.Output())
+	return nil
+}
+
+// serves reports whether the runner has printed its URL and answers there.
+func (r *runner) serves() bool {
+	if r.URL == "" {
+		m := urlLine.FindStringSubmatch(r.Output())
+		if m == nil {
+			return false
+		}
+		r.URL = m[1]
+	}
+	resp, err := probe.Get(r.URL + "/api/orders?limit=1") //nolint:noctx // probe's timeout bounds it.
+	if err != nil {
+		return false
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // Output is what the runner printed on stderr so far.
@@ -121,7 +128,11 @@ func (r *runner) Stop() error {
 	return nil
 }
 
-var dynamoLine = regexp.MustCompile(`DynamoDB: moto_server at (http://[0-9.:]+)`)
+var (
+	probe      = &http.Client{Timeout: time.Second}
+	urlLine    = regexp.MustCompile(`Orders API on (http://[0-9.:]+)`)
+	dynamoLine = regexp.MustCompile(`DynamoDB: moto_server at (http://[0-9.:]+)`)
+)
 
 // DynamoEndpoint is the moto_server the runner said it started.
 func (r *runner) DynamoEndpoint() string {
@@ -129,15 +140,6 @@ func (r *runner) DynamoEndpoint() string {
 		return m[1]
 	}
 	return ""
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func withoutVar(env []string, name string) []string {

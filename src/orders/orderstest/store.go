@@ -55,20 +55,22 @@ func (s *Store) Put(_ context.Context, o orders.Order) error {
 func (s *Store) Get(_ context.Context, id uuid.UUID) (orders.Order, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.Err != nil {
-		return orders.Order{}, s.Err
-	}
-	o, ok := s.orders[id]
-	if !ok {
-		return orders.Order{}, orders.ErrNotFound
-	}
-	return o, nil
+	return s.find(id)
 }
 
 // Delete removes the order with the id and returns it, or orders.ErrNotFound.
 func (s *Store) Delete(_ context.Context, id uuid.UUID) (orders.Order, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	o, err := s.find(id)
+	if err == nil {
+		delete(s.orders, id)
+	}
+	return o, err
+}
+
+// find looks an order up; s.mu must be held.
+func (s *Store) find(id uuid.UUID) (orders.Order, error) {
 	if s.Err != nil {
 		return orders.Order{}, s.Err
 	}
@@ -76,7 +78,6 @@ func (s *Store) Delete(_ context.Context, id uuid.UUID) (orders.Order, error) {
 	if !ok {
 		return orders.Order{}, orders.ErrNotFound
 	}
-	delete(s.orders, id)
 	return o, nil
 }
 
