@@ -1,7 +1,10 @@
 package config_test
 
 import (
+	"log/slog"
+	"maps"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -9,30 +12,105 @@ import (
 	"github.com/go-sam-blueprint/orders/src/config"
 )
 
-func TestLoadFrom(t *testing.T) {
-	t.Parallel()
-	cfg, err := config.LoadFrom(map[string]string{"ORDERS_TABLE_NAME": "orders-dev"})
-	require.NoError(t, err)
-	assert.Equal(t, config.Config{ServiceName: "orders", OrdersTable: "orders-dev"}, cfg)
-
-	cfg, err = config.LoadFrom(map[string]string{"ORDERS_TABLE_NAME": "t", "SERVICE_NAME": "payments"})
-	require.NoError(t, err)
-	assert.Equal(t, "payments", cfg.ServiceName)
+// minimal holds the variables without a default.
+var minimal = map[string]string{
+	"ORDERS_TABLE_NAME":      "orders-dev",
+	"IDEMPOTENCY_TABLE_NAME": "idempotency-dev",
+	"APPCONFIG_APPLICATION":  "orders",
+	"APPCONFIG_ENVIRONMENT":  "dev",
+	"APPCONFIG_PROFILE":      "flags",
 }
 
-func TestLoadFromNamesEveryProblem(t *testing.T) {
+func with(extra map[string]string) map[string]string {
+	vars := maps.Clone(minimal)
+	maps.Copy(vars, extra)
+	return vars
+}
+
+func TestDefaults(t *testing.T) {
 	t.Parallel()
-	tests := map[string]map[string]string{
-		"missing": {},
-		"empty":   {"ORDERS_TABLE_NAME": ""},
+	cfg, err := config.LoadFrom(minimal)
+	require.NoError(t, err)
+	assert.Equal(t, config.Config{
+		ServiceName:      "orders",
+		MetricsNamespace: "Orders",
+		OrdersTable:      "orders-dev",
+		IdempotencyTable: "idempotency-dev",
+		IdempotencyTTL:   5 * time.Minute,
+		AppConfig: config.AppConfig{
+			AgentURL: "http://localhost:2772", Application: "orders", Environment: "dev", Profile: "flags",
+			MaxAge: time.Minute,
+		},
+		TracingExporter: "none",
+		LogLevel:        config.Level(slog.LevelInfo),
+	}, cfg)
+}
+
+func TestValues(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		vars  map[string]string
+		check func(t *testing.T, c config.Config)
+	}{
+		{"seconds", map[string]string{"IDEMPOTENCY_TTL_SECONDS": "90", "APPCONFIG_MAX_AGE_SECONDS": "5"}, func(t *testing.T, c config.Config) {
+			assert.Equal(t, 90*time.Second, c.IdempotencyTTL)
+			assert.Equal(t, 5*time.Second, c.AppConfig.MaxAge)
+		}},
+		{"lambda levels", map[string]string{"AWS_LAMBDA_LOG_LEVEL": "DEBUG"}, func(t *testing.T, c config.Config) {
+			assert.Equal(t, slog.LevelDebug, c.LogLevel.Level())
+		}},
+		{"trace", map[string]string{"AWS_LAMBDA_LOG_LEVEL": "TRACE"}, func(t *testing.T, c config.Config) {
+			assert.Less(t, c.LogLevel.Level(), slog.LevelDebug)
+		}},
+		{"fatal", map[string]string{"AWS_LAMBDA_LOG_LEVEL": "fatal"}, func(t *testing.T, c config.Config) {
+			assert.Greater(t, c.LogLevel.Level(), slog.LevelError)
+		}},
+		{"function", map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "fn", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST"}, func(t *testing.T, c config.Config) {
+			assert.Equal(t, "fn", c.FunctionName)
+			assert.Equal(t, "$LATEST", c.FunctionVersion)
+		}},
+		{"otlp", map[string]string{"TRACING_EXPORTER": "otlp"}, func(t *testing.T, c config.Config) {
+			assert.Equal(t, "otlp", c.TracingExporter)
+		}},
 	}
-	for name, vars := range tests {
-		t.Run(name, func(t *testing.T) {
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := config.LoadFrom(vars)
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), "invalid configuration")
-			assert.Contains(t, err.Error(), "ORDERS_TABLE_NAME")
+			cfg, err := config.LoadFrom(with(tt.vars))
+			require.NoError(t, err)
+			tt.check(t, cfg)
 		})
 	}
+}
+
+// One error names every problem, so that a broken deployment is fixed in
+// one go.
+func TestEveryProblemInOneError(t *testing.T) {
+	t.Parallel()
+	_, err := config.LoadFrom(map[string]string{
+		"ORDERS_TABLE_NAME":         "",
+		"IDEMPOTENCY_TTL_SECONDS":   "5m",
+		"APPCONFIG_MAX_AGE_SECONDS": "0",
+		"AWS_LAMBDA_LOG_LEVEL":      "LOUD",
+		"TRACING_EXPORTER":          "zipkin",
+	})
+	require.Error(t, err)
+	for _, want := range []string{
+		"invalid configuration",
+		"ORDERS_TABLE_NAME", "IDEMPOTENCY_TABLE_NAME",
+		"APPCONFIG_APPLICATION", "APPCONFIG_ENVIRONMENT", "APPCONFIG_PROFILE",
+		`"5m" is not a whole number of seconds`,
+		"APPCONFIG_MAX_AGE_SECONDS must be at least 1",
+		`"LOUD" is not a log level`,
+		`TRACING_EXPORTER must be none or otlp, not "zipkin"`,
+	} {
+		assert.Contains(t, err.Error(), want)
+	}
+}
+
+func TestNegativeTTL(t *testing.T) {
+	t.Parallel()
+	_, err := config.LoadFrom(with(map[string]string{"IDEMPOTENCY_TTL_SECONDS": "-1"}))
+	require.ErrorContains(t, err, "IDEMPOTENCY_TTL_SECONDS must be at least 1")
 }
