@@ -76,6 +76,9 @@ type Order struct {
 
 	// Name The customer's name.
 	Name string `json:"name"`
+
+	// Premium Whether the customer had premium features when the order was created (the `premium_features` feature flag).
+	Premium bool `json:"premium"`
 }
 
 // OrderPage defines model for OrderPage.
@@ -112,6 +115,9 @@ type Problem struct {
 // BadRequest An RFC 9457 problem details document.
 type BadRequest = Problem
 
+// Conflict An RFC 9457 problem details document.
+type Conflict = Problem
+
 // InternalError An RFC 9457 problem details document.
 type InternalError = Problem
 
@@ -134,6 +140,12 @@ type ListOrdersParams struct {
 
 	// NextToken The opaque `next_token` of the previous page, as it was returned.
 	NextToken *string `form:"next_token,omitempty" json:"next_token,omitempty"`
+}
+
+// CreateOrderParams defines parameters for CreateOrder.
+type CreateOrderParams struct {
+	// IdempotencyKey A unique value, such as a UUID, that identifies this create (IETF draft-ietf-httpapi-idempotency-key-header).
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // CreateOrderJSONRequestBody defines body for CreateOrder for application/json ContentType.
@@ -224,19 +236,39 @@ type ClientInterface interface {
 	//
 	// Stores a new order and returns it.
 	//
+	// Creating is idempotent. Send an `Idempotency-Key` header to make a
+	// retry safe: a repeat with the same key and body returns the first
+	// order again, with `Idempotent-Replayed: true`, and creates nothing.
+	// Without the header the body itself is the key, so repeating an
+	// identical order within the idempotency window returns the first one.
+	// Keys are remembered for 5 minutes by default.
+	//
+	// The order is `premium` when the `premium_features` feature flag is on
+	// for its customer name.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/orders (the `CreateOrder` operationId).
-	CreateOrderWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateOrderWithBody(ctx context.Context, params *CreateOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateOrder Create an order
 	//
 	// Stores a new order and returns it.
 	//
+	// Creating is idempotent. Send an `Idempotency-Key` header to make a
+	// retry safe: a repeat with the same key and body returns the first
+	// order again, with `Idempotent-Replayed: true`, and creates nothing.
+	// Without the header the body itself is the key, so repeating an
+	// identical order within the idempotency window returns the first one.
+	// Keys are remembered for 5 minutes by default.
+	//
+	// The order is `premium` when the `premium_features` feature flag is on
+	// for its customer name.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/orders (the `CreateOrder` operationId).
-	CreateOrder(ctx context.Context, body CreateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateOrder(ctx context.Context, params *CreateOrderParams, body CreateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteOrder Delete an order
 	//
@@ -272,11 +304,21 @@ func (c *Client) ListOrders(ctx context.Context, params *ListOrdersParams, reqEd
 //
 // Stores a new order and returns it.
 //
+// Creating is idempotent. Send an `Idempotency-Key` header to make a
+// retry safe: a repeat with the same key and body returns the first
+// order again, with `Idempotent-Replayed: true`, and creates nothing.
+// Without the header the body itself is the key, so repeating an
+// identical order within the idempotency window returns the first one.
+// Keys are remembered for 5 minutes by default.
+//
+// The order is `premium` when the `premium_features` feature flag is on
+// for its customer name.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/orders (the `CreateOrder` operationId).
-func (c *Client) CreateOrderWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateOrderRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateOrderWithBody(ctx context.Context, params *CreateOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOrderRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -291,11 +333,21 @@ func (c *Client) CreateOrderWithBody(ctx context.Context, contentType string, bo
 //
 // Stores a new order and returns it.
 //
+// Creating is idempotent. Send an `Idempotency-Key` header to make a
+// retry safe: a repeat with the same key and body returns the first
+// order again, with `Idempotent-Replayed: true`, and creates nothing.
+// Without the header the body itself is the key, so repeating an
+// identical order within the idempotency window returns the first one.
+// Keys are remembered for 5 minutes by default.
+//
+// The order is `premium` when the `premium_features` feature flag is on
+// for its customer name.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/orders (the `CreateOrder` operationId).
-func (c *Client) CreateOrder(ctx context.Context, body CreateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateOrderRequest(c.Server, body)
+func (c *Client) CreateOrder(ctx context.Context, params *CreateOrderParams, body CreateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOrderRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -405,18 +457,18 @@ func NewListOrdersRequest(server string, params *ListOrdersParams) (*http.Reques
 }
 
 // NewCreateOrderRequest calls the generic CreateOrder builder with application/json body
-func NewCreateOrderRequest(server string, body CreateOrderJSONRequestBody) (*http.Request, error) {
+func NewCreateOrderRequest(server string, params *CreateOrderParams, body CreateOrderJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateOrderRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateOrderRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateOrderRequestWithBody constructs an http.Request for the CreateOrder method, with any body, and a specified content type
-func NewCreateOrderRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateOrderRequestWithBody(server string, params *CreateOrderParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -440,6 +492,21 @@ func NewCreateOrderRequestWithBody(server string, contentType string, body io.Re
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -569,19 +636,39 @@ type ClientWithResponsesInterface interface {
 	//
 	// Stores a new order and returns it.
 	//
+	// Creating is idempotent. Send an `Idempotency-Key` header to make a
+	// retry safe: a repeat with the same key and body returns the first
+	// order again, with `Idempotent-Replayed: true`, and creates nothing.
+	// Without the header the body itself is the key, so repeating an
+	// identical order within the idempotency window returns the first one.
+	// Keys are remembered for 5 minutes by default.
+	//
+	// The order is `premium` when the `premium_features` feature flag is on
+	// for its customer name.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/orders (the `CreateOrder` operationId).
-	CreateOrderWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOrderResponse, error)
+	CreateOrderWithBodyWithResponse(ctx context.Context, params *CreateOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOrderResponse, error)
 
 	// CreateOrderWithResponse Create an order
 	//
 	// Stores a new order and returns it.
 	//
+	// Creating is idempotent. Send an `Idempotency-Key` header to make a
+	// retry safe: a repeat with the same key and body returns the first
+	// order again, with `Idempotent-Replayed: true`, and creates nothing.
+	// Without the header the body itself is the key, so repeating an
+	// identical order within the idempotency window returns the first one.
+	// Keys are remembered for 5 minutes by default.
+	//
+	// The order is `premium` when the `premium_features` feature flag is on
+	// for its customer name.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/orders (the `CreateOrder` operationId).
-	CreateOrderWithResponse(ctx context.Context, body CreateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrderResponse, error)
+	CreateOrderWithResponse(ctx context.Context, params *CreateOrderParams, body CreateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrderResponse, error)
 
 	// DeleteOrderWithResponse Delete an order
 	//
@@ -662,6 +749,16 @@ func (r ListOrdersResponse) ContentType() string {
 	return ""
 }
 
+// CreateOrderResponse200Headers the declared response headers of an HTTP 200 response for CreateOrder
+type CreateOrderResponse200Headers struct {
+	IdempotentReplayed *bool
+}
+
+// CreateOrderResponse409Headers the declared response headers of an HTTP 409 response for CreateOrder
+type CreateOrderResponse409Headers struct {
+	RetryAfter *int
+}
+
 type CreateOrderResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -669,6 +766,8 @@ type CreateOrderResponse struct {
 	JSON200 *Order
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -677,6 +776,10 @@ type CreateOrderResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateOrderResponse200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateOrderResponse409Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -687,6 +790,11 @@ func (r CreateOrderResponse) GetJSON200() *Order {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r CreateOrderResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateOrderResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -881,11 +989,21 @@ func (c *ClientWithResponses) ListOrdersWithResponse(ctx context.Context, params
 //
 // Stores a new order and returns it.
 //
+// Creating is idempotent. Send an `Idempotency-Key` header to make a
+// retry safe: a repeat with the same key and body returns the first
+// order again, with `Idempotent-Replayed: true`, and creates nothing.
+// Without the header the body itself is the key, so repeating an
+// identical order within the idempotency window returns the first one.
+// Keys are remembered for 5 minutes by default.
+//
+// The order is `premium` when the `premium_features` feature flag is on
+// for its customer name.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/orders (the `CreateOrder` operationId).
-func (c *ClientWithResponses) CreateOrderWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOrderResponse, error) {
-	rsp, err := c.CreateOrderWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateOrderWithBodyWithResponse(ctx context.Context, params *CreateOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOrderResponse, error) {
+	rsp, err := c.CreateOrderWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -896,11 +1014,21 @@ func (c *ClientWithResponses) CreateOrderWithBodyWithResponse(ctx context.Contex
 //
 // Stores a new order and returns it.
 //
+// Creating is idempotent. Send an `Idempotency-Key` header to make a
+// retry safe: a repeat with the same key and body returns the first
+// order again, with `Idempotent-Replayed: true`, and creates nothing.
+// Without the header the body itself is the key, so repeating an
+// identical order within the idempotency window returns the first one.
+// Keys are remembered for 5 minutes by default.
+//
+// The order is `premium` when the `premium_features` feature flag is on
+// for its customer name.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/orders (the `CreateOrder` operationId).
-func (c *ClientWithResponses) CreateOrderWithResponse(ctx context.Context, body CreateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrderResponse, error) {
-	rsp, err := c.CreateOrder(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateOrderWithResponse(ctx context.Context, params *CreateOrderParams, body CreateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrderResponse, error) {
+	rsp, err := c.CreateOrder(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1010,6 +1138,13 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 		}
 		response.ApplicationproblemJSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1038,6 +1173,29 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateOrderResponse200Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value bool
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateOrderResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	}
 
 	return response, nil
@@ -1144,7 +1302,7 @@ type ServerInterface interface {
 	ListOrders(w http.ResponseWriter, r *http.Request, params ListOrdersParams)
 	// CreateOrder Create an order
 	// (POST /api/orders)
-	CreateOrder(w http.ResponseWriter, r *http.Request)
+	CreateOrder(w http.ResponseWriter, r *http.Request, params CreateOrderParams)
 	// DeleteOrder Delete an order
 	// (DELETE /api/orders/{orderId})
 	DeleteOrder(w http.ResponseWriter, r *http.Request, orderId openapi_types.UUID)
@@ -1211,8 +1369,35 @@ func (siw *ServerInterfaceWrapper) ListOrders(w http.ResponseWriter, r *http.Req
 // CreateOrder operation middleware
 func (siw *ServerInterfaceWrapper) CreateOrder(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateOrderParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateOrder(w, r)
+		siw.Handler.CreateOrder(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1404,6 +1589,15 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
 
+type ConflictResponseHeaders struct {
+	RetryAfter *int
+}
+type ConflictApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers ConflictResponseHeaders
+}
+
 type InternalErrorApplicationProblemPlusJSONResponse Problem
 
 type NotFoundApplicationProblemPlusJSONResponse Problem
@@ -1485,22 +1679,33 @@ func (response ListOrders500ApplicationProblemPlusJSONResponse) VisitListOrdersR
 }
 
 type CreateOrderRequestObject struct {
-	Body *CreateOrderJSONRequestBody
+	Params CreateOrderParams
+	Body   *CreateOrderJSONRequestBody
 }
 
 type CreateOrderResponseObject interface {
 	VisitCreateOrderResponse(w http.ResponseWriter) error
 }
 
-type CreateOrder200JSONResponse Order
+type CreateOrder200ResponseHeaders struct {
+	IdempotentReplayed *bool
+}
+
+type CreateOrder200JSONResponse struct {
+	Body    Order
+	Headers CreateOrder200ResponseHeaders
+}
 
 func (response CreateOrder200JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1518,6 +1723,25 @@ func (response CreateOrder400ApplicationProblemPlusJSONResponse) VisitCreateOrde
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrder409ApplicationProblemPlusJSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1808,8 +2032,10 @@ func (sh *strictHandler) ListOrders(w http.ResponseWriter, r *http.Request, para
 }
 
 // CreateOrder operation middleware
-func (sh *strictHandler) CreateOrder(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) CreateOrder(w http.ResponseWriter, r *http.Request, params CreateOrderParams) {
 	var request CreateOrderRequestObject
+
+	request.Params = params
 
 	var body CreateOrderJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -1895,49 +2121,59 @@ func (sh *strictHandler) GetOrder(w http.ResponseWriter, r *http.Request, orderI
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"1Fl7cxM5Ev8qXdqrCtSN34nZmL9Y9hUKQoo1twWEIu1R21aYkQZJE+Oj/N2vJM2MZ+wJDgvL1v1B4dh6",
-	"9OPX3b9ufWKxSjMlSVrDJp8YfcQ0S8h/fq45affB5GmKes0m7JEE5b+N2A0mOblfY01oib9DyyZs2B+O",
-	"O4NBZzieDoaTfn/S779mEROcTdhojj+ezMfHnZMHgwed45PxsDMbzePOMD4dj+bjMc5x7NZaSt/FKpeW",
-	"TUYRk5iSu5kj22w2EdNkMiVNEPEn5C/oQ07GekmUtCT9R8yyRMRohZK9TKtZQum/r42SNR3dR04WRcIm",
-	"TMgbTASHeIkaY0sajtQRCAmJsKQxAZknCdyjjxnFVsgFHOVH91nEjEWbGzY57vcjZoV1x7LpkkAHsWCm",
-	"+BqEAakshCue/PH8vMsiZteZW7y0NjOTXm8h7DKfdWOV9haqYzDtzJKcMi2k7Xmbm94sUbNeikL2uIpN",
-	"qZfppvyHQv6O13ETMRMvKUWn4r80zdmE/dDbOroXfjW9i3BCMCwnE2uROZPt6CAMpJjMlU6Jw7250lCY",
-	"0Gvl9IlAaUCwmGakicOVpI/2nVXvSV7d7zqBzqQlLTH5RWul/5qzhDQWZeyMFo9xforxuPNgNh50BgMa",
-	"d07xeNA5HdGPnJDPiOY175zUvVNKAn+QviENQaLKHzhTuZ3MEpTvv5khDekbERPMUSTEH4JdEqA0K9Kg",
-	"6YYwcfgAUQhmvMHOlf1V5ZJ/JbA9dOAuoQdcUcApfRTGNsB9vDXfubIQBPvbTHauQpaBJRqwS2FAcG+T",
-	"C1wnCvlUqaeoF/TXTFNpNRhttXocjoGpUhDO/lsBsZsdEnelBrtE6cHx6OIMMI4pswEML6XJs0xpS/wZ",
-	"cYFTL9pXAcOQ5P4uLwMaqB/gN9YAMDjZmqomC3hhwEvzXe1V5h1vnP+4zOfl/tXH11caZgAZagtq7q1T",
-	"y4FVCmcRI5c0DJu8qdcQ41cLTW5Fpnw8B4VzY1VK+p0vZpu3NcsOh+11o37fN68WN5XFOl6Rb+6nKpWk",
-	"aONlCekjA+GcLttUN/o6/thzCE84avUcORfucEwutMpIW+Gq/hwTQxHLal99Yk0Le3fuylYuOTLgFjmj",
-	"Vu739CJiKX58SnJhl2wy7EcsFbL8c1B5wFgt5MJZzNv5XZ2u7F77u1pBinINbpHxZigSm0q46YJX2Dio",
-	"pUpTCP9B1O/3iw2oCWZ58j7sMhGsliJegiTyoSs0qJWEeaJW3UtZ12fkdRFpnrLJoN8PuhR/Vpo4fC5I",
-	"s8CqCuBO3uzYskXPt9URanZNsXXG+JkSssQrzth0T3EEb/eM4GW08XBK0Nd5yJEOTyzzXNQqTumEHcmr",
-	"a9okPAsU6QI1pvtyPJehPDtuV8Y/lnieAIbUk1I6I+3xw2G2BvRZCIpYh3svfn0M49P+IPIJFV6+OIO5",
-	"xkVK0t4vOFKGduk+fchJr91VmJLbO1sHWHpHNq1XZphdmf9cok8UK63kAlbCLkHYJq7T3GVNArSQEBoL",
-	"gxrFTZRcsBZgV0K1u+sWDZoXJyIVtvXwMi+2HV0zcmHChn1LWzav2s2vh1BSmLMNI7fAt97i7DuBZC2y",
-	"V2igWB7gMBqNTiN4OX18v4FnjpY6VrSJG9qlNvP4K44cHXLWMWIhAwztlmPeIWiaLdYX5iy2nz7KHu2O",
-	"SffzzvECF26siRnVfXCr5y4wkMKm97a9yL6MF2iMA1q9YQGrYEHWq+6+hgwX9BCuXAt4BSp4O3HB5H5w",
-	"KrlfcObAaHVOt5UKL4y36qEqG2C42VIqrXHdnu2Mu36rYJtpypq9p/wjCQ6hp8cnD6CgBxCCwwBXcV6G",
-	"2hdko5Uj0bV85Nl7kUW7bVAsidTuab9gvGwlYtZdExop2PKYbgGXg6ZtVIE9C0e1JvPT5zpiHjmUfMiV",
-	"JVi5DIDmvSsdrjleUpK16lqSvraTf59OLyAsgFhxD6uqhJ+cntYruO9m94KwYJF7TgazVNpCMcQpzfle",
-	"SF91C7+3ymuLLmOnO8OUTOsZcFXj/lfBLj41BbUMrg0IC5gkO3Sl0TPU85cWHU1z0uQ8cih12KIN8Xao",
-	"rL0fERvv5rnaVy3Q0Ag0IY8gEcYCSl6wkiqXFWyseykv5dThey4ScnXY6yrkIiEwKtcxlcZ+dHE28R9+",
-	"Uz5PkwZj85mJIFWcEnMp3TVxIlz0ONK3IEna15C5VikIG5XQC6SwAD5xwAU6yPolKPml9C2dJnRw7MRL",
-	"lAuCeEnxe3DRgJq8D4rgJJihcetRxkuvkJ+GhEvelMnh7b2y7VitVl09jzvEhVW6q/Sip+ex++fW3b+U",
-	"V7d1W1dVRjFdcIC/cl65qjOqBqguZbH74Q6qUkIZVtZDZg9biYhJGg/fYoL47Gza6bOI5Tppb6RwZXqp",
-	"sJ1+LZpYQdEfXZyxiN2QNgEpg26/69epjCRmgk3YqNvvjly2RLv0Qd7DTPS2mX9BLdX2BdlcSwNKkq8m",
-	"DjEFvMDXJqdoozh5XuqX7pYpJelh+Zv3L5Y1q3FAAVRXwKoOxLnbtWvai0MchATHAVwCFnGeYAH6YFtX",
-	"DbyHzzibsKfC2OdlKarYYNkb7+Y5P+kwFmTu/V6p67QJtzfI3aDvYpVNmCebrBoHl/Ry27VymmOe2LCl",
-	"3vwc6n1aiVaGH/J9wzu7ZZpuhMqNt7MnqS6c0FS2a5JTWj/JXj8+G59dn6evpovB6+tX/afTl6Nn09ie",
-	"//xy+EwMxLPh6+un0yfXz6ev/vv6+tXw1Z+vl+fiySlr171W7usGqDWvg/7w+ED7unm7M0of9vufGZzs",
-	"DEz8DoegknFtnwimdXJUfyeo0zAHyy0revNdHxHebjZ3HndsWWXLwOP5fsy6jHAcDNl2bGXwXu3hwm0Z",
-	"Dg9v2RtzbSJ2cpe7mqN3r3zlLRe8UBFJiwtTY5ZvfbtmWtLWH1a5QoIgaVW0B66C6SKbhS60mSZqIx4W",
-	"6jYZ+5Pi6y9EnUkxSXZepcB/2fI01ZwKFVOe/bnN6Asg0TKqumUYFuxiVdEPduFRxR9dela5dRm6mDx3",
-	"pr4cLgndJk+akbvs4secPu1uuY7rMjZfHb9FzN2mcLm07Ea+LGg+b5Ral/yXY2YwOrxl98HA7zs5vK91",
-	"3v6PBmqAHeD2AXYvWDdRnXL0Pvn/z/gmhK+jsPuBHMZ29Ta/Gcfh6WU3lsOubSx/FQyLmd9uSDdGgfWg",
-	"3s4S71YMviC2G0PMgwAuJCwAfHzYv9WT3j+KpKDkZ5EUlWS16fbfyH4jn8/Ll83vnHj+33z1G9kDjjpI",
-	"uLczwyYxvSuRcue4lmbLP4u8sleR6m46NLf32Sq0wrcJHh6M1MqpLxZCwr1ilrAgePniaRgvcMoStSbu",
-	"h6uhs+v5B7bCVHsd/k4Pv6OVcfTwfwEAAP//",
+	"1Fprk9NGs/4rXcqpAupIvu4abD5tSEiWcNkCc1LAUngstexhpRkxM1rjQ/m/v9UzI0u2tXgJJKn3QyqL",
+	"PZe+Pv10j78EscwLKVAYHUy+BPiZ5UWG9u8XKkFFf+gyz5laB5PgTIC0n4bBNctKpG9jhcxg8oGZYBIM",
+	"eoNR1O9Hg9G0P5j0epNe720QBjwJJsEwZQ9O09FJdHq/fz86OR0NovkwjaNBPB4N09GIpWxEaw3mH2JZ",
+	"ChNMhmEgWI50c8KCMCgU5rzMg0nKMo2bzSYMFOpCCu1E/pklL/FTidpYyaQwKOyfrCgyHjPDpegWSs4z",
+	"zP/3o5aioTP9maBhPAsmARfXLOMJxEumWGxQwR15B7iAjBtULANRZhncxc8FxoaLBdwp79wLwkAbZkod",
+	"TE56vTAw3NCxwXSJoJxYMJfJGrgGIQ24K568evG8E4SBWRe0eGlMoSfd7oKbZTnvxDLvLmSkWR7NsxIL",
+	"xYXpWh/o7jyT827OuOgmMtaVXrqTJz95+SOr4yYMdLzEnJGK/6MwDSbBT93a8V33re5euBMCa9gEdax4",
+	"QSbb04FryFmWSpVjAndTqcCb0GpF+oQgFTAwLC9QYQIzgZ/NByOvUMzudUigR1KkGY+/108KjVoDS8lD",
+	"Q9AYS5HoHT+Maz+cbTVYcbMEs+QazhPMC2lQxOvoD7Su4QIKJRcKtf7xfmlcx0VU3fNDXHQGLhUr7RA0",
+	"yxFmeyrOSEdteJY1NX0ITVPOXtI/ojP6x6wyKxljiYxUJCkbS5xLmrK8clvASFgxbmCOqVTo7uBiQUfV",
+	"+uZc8Jyyur+1NhcGF6hIzU0YnAuDSrDsV6Wk+msRw4U2TMR0djxi6ZjFo+j+fNSP+n0cRWN20o/GQ3yQ",
+	"IEvmiGkjhE6bqVxJAq9QXaMCJ9FWbDaXpZnMMyaufljWaVTXPEZIGc8weWgdy4ReoQKF18gyAhPgXjBt",
+	"s+u5NI9lKZLvzC4bz3Ab3IZEogM1/My12cnAk9p8z6UBJ9jfZrLn0pUoWDLtUpwn1iYXbJ1JlkylfMrU",
+	"Av+aabZa9Ye1Vo/cMTCVEtzZf2tA7JeSjK5UYJZM2OA4uzgHFsdYGBcMr4Uui0Iqg8kzTDibWtG+KzA0",
+	"isTeZWVgGpoH2I2NAOif1qZqyAJWGLDS/KP2qoqUNc7/UZm0cj+2+fWdhulDwZQBmVrrNArmtt4HYYAE",
+	"GjqYvGsSDm1Xc4W0opA2n53CpTYyR/XBMqHN+4ZlB4N2ktG874eXsOutxSKryA/30xZKcmbiZRXSdzS4",
+	"cyy34Ea3FLYV01BqTKpyYwshg4SnKSrKUAqBzqUINluZbSl7ZOum5bsN+siShJN4LLtQskBlOJFMyzyJ",
+	"idYffQl2fXRQDUm7askdDbSI3LINIM9uc/b5KYqFWQaTQS+kslj9sy6M2iguFmRz66kPTba8f+3vcgU5",
+	"E2ugRdoa0kOjzBLdAauwpmDNyVoWQPphr9fzG5hCmJfZldulQ1gtebwEgWiTnyuQKwFpJldk04Y+Q6uL",
+	"r+m9ntPl5hJPJN6H/uTdni1b9Hy/PULOP2JsyBi/YIYGk23Lsusef0TS7hmeVPmauFOcvuQh4ri2rylL",
+	"3qhZlRP2JN9e0ybhuWPkF0yx/FCOF8IVeGolKgRhVUZMgDnwyjGfo7Lxk8B8DcziGHi0gLsvHz+C0bjX",
+	"Dy0kw+uX55AqtshRmHuekhfMLOmvTyWqNV3FcqS987ULS+vIXetVGLUv859LZqFmpaRYuFzjZjeu85Jw",
+	"F4EZyJBpA/1GR5VJsQhaAnsrVLu7btBg9+KM59y0Hl4ha9vRDSN7E+7Yt7Ll7lX7CH0sSrw522LkhvBt",
+	"dtiHTkDRyGxCQL/chcNwOByH8Hr66N5OPCfMYGR4m7iuW28zj73iDhEqso7mC+HC0NQs9RZJs9vhfyNm",
+	"BYfwUY0Ibgm6hxFRzRRaTGuWlljVB8GSJeB3QIrMlAo1rL7iBPp45nd8qHbMqr2QZmxxz2Wdl2wuZYZM",
+	"HMSNtaWPsIYFw2Z41NrcGF4XzHHf3RCr+/NDO1wwrSkbmk08NXYLNFZp+hgKtsCHMBNlls1AOmtklPH0",
+	"BdmdvmFzyhijSrypnllhrOuPkQmXK5uaOSrF1u2QrOn6WsE201TU5ED5MwGURuOT0/vgWRC4DNaQyLis",
+	"8OAbIHNFTKQBmrZJ8VDfGqEVX9w/7VcWL1v5pqFrXL8INV3r+MA5atqdUnVg4bDRS3/52pQoCSlKPpXS",
+	"oMsQpq+ovqVSwRKzolXXitu2nfz7dHoBbgHEMrFhteUZp+Nxk2bYpv0AKTxZPnAy6KVUBvygszLnFReW",
+	"Gni/t8prfDO114SyHHXrGTBrtDizGjm8WpqtNXADLMv2ONVOa9QEWcUjhZbfxseLj/HdlrXD1tqHGbGx",
+	"bk7loWqOK4egkCUhZFwbYCLx1KnGSZd4nUtxKaYU3ynPkMiC1ZWLRYagZalirIx9dnE+sX/8Jm0xQQXa",
+	"lHMdQi4TzPSloGvijFP2EDNdoEBlMTZVMgduwir0HHP1gY8JsAWjkLVLmEguhe1cFTIKxyheMrFAiJcY",
+	"XwFlAyNI56Yeo82ZpvVMxEurkB36uEveVeDw/m7VXa1Wq45K4wgTbqTqSLXoqjSm/2jdvUsxu6mpnG0R",
+	"RXeAAn5GXpk1ad9OUF0Kv/vhXlTlyIRb2UyZg9jKeIxC2/D1U/Zn59OoF4RBqbL2fpGtdDfnJuo1sinw",
+	"fcTZxXkQBteotIuUfqfXsetkgYIVPJgEw06vMyS0ZGZpk7zLCt6tkX+BLZTgJZpSCQ1SoK0mFDE+vMDW",
+	"Jltim8XJkme7dL9MSYEPq+98d+hr1s4BPlCpgG3bJHI3daXKioMJcAFEVAiAeVxmzAe9sy1VA+vh8ySY",
+	"BE+5Ni+qUrSlrNUIYB/n7EBHGxCl9ftWXdLG3b7DQPs9ytVgElhGHGyfTCoOXDfnCaaszIzb0uzQjjVo",
+	"rWywYJ/KQ8OT3QqF11yW2trZMmlKJ6a3tttl0Lh+Urx9dD46//g8fzNd9N9+fNN7On09fDaNzfNfXg+e",
+	"8T5/Nnj78en0yccX0zf///bjm8GbP98un/Mn46Bd90a535k01x12vzc4OdJjb97vPS8Ner2vzIf25kJ2",
+	"B0VQxbjqZ7Rpkxw139KaNIzCsmZF7/7Vh7b3m82tpzw1y2yZ87w4zGFCiBNn2LZjtw7oNh73aMtgcHzL",
+	"wXRvEwant7lr98XBKr/1HiUzbImlYQvdYJrvbY+pW2DslZFUWBgIXPlGgSqa8ujGja0ttrwSS7KDaz/f",
+	"Mh14hSIBJlqGXu5JhrAhZ1cI7FK4lxzNUpzYIUKBzOw9Cl3h2t5uO95KBPo25UqbS+Hlo8IZuq31xSZ6",
+	"iUXG1phMgLj8zFZV3/HYyd2Si0XnUvzJzVKWDn0rKasumxuNWVoB7RWuQ9DSy0rqM3EpeILC8JhlVV/F",
+	"6WS7ofGOBisuErk61ILAvnMp/sC1A2+FrpASY5AKTiHnoiSJ52vwyOj5StXIcb1t3RpU7Ug3R7ukuBSp",
+	"H1NuKVE9X9ktDo3p47HqcAal4IS6FjFC0GW89LOe1+e/hI74O7OlHP37h38VvHv+6/QxJIqlJuJo0ojK",
+	"Oyt41HyTvMJ15Fx1b59/PsDecHz/AUYnveQ0Ohnig2gej4fR6MH4hJ3eT8fDwUmFxu6IGo73gvYmTB6c",
+	"nt4Kki0I/CyT9Teisc5Zlu39ogHshy0/a9gd6XpcPBy6Dr8BGlvmzDfMwl38Gemd14Hdt2vKKgYz//AU",
+	"TS1N9Clmm0mWUFjYVw7rxroHoIzdfHdd87XoJoWrpVWX/m3F4+tGaUxX7EzTvfHpGuks+/NBz/w7lQcE",
+	"tTVQzUMaT9otEHeI4zOLeTUc+LfYqrchlE+qD40kzEamMo4qhBrQvFt3EuFg/rP5i5WxNz6+Zfv7C9rQ",
+	"Hx7fsP98avedHt/X+vr4r9bvR1VobJP+oIZvwmZn0v1i/3+ebFw0UKd7GBfuCaI5stwt7+4heh/83a4K",
+	"/L8zK/37xT7C7TxrNDGufhe5HWf8BqjbeZA5ms9eQs8FT477d/sDh381kpySX42ksOppd93+G5of5PO0",
+	"+p3HP4zD/22++g3NEUcd7cvr94/d/vW2/RadUzCzrHmRx5WDAt1007E3SItWbmJ2k+Du+VyuSH2+4MK9",
+	"SmhDjdjrl09dLUuwyOQaE/tQ5AZAXftzA2+qg0Hg3qhvTysdbN5v/hMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

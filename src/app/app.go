@@ -6,35 +6,77 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/go-sam-blueprint/orders/src/config"
 	"github.com/go-sam-blueprint/orders/src/dynamo"
+	"github.com/go-sam-blueprint/orders/src/flags"
 	"github.com/go-sam-blueprint/orders/src/handler"
+	"github.com/go-sam-blueprint/orders/src/idempotency"
+	"github.com/go-sam-blueprint/orders/src/logging"
+	"github.com/go-sam-blueprint/orders/src/metrics"
 	"github.com/go-sam-blueprint/orders/src/orders"
+	"github.com/go-sam-blueprint/orders/src/tracing"
 )
 
-// New returns the Lambda handler of the orders service. The DynamoDB client
-// follows the SDK's usual environment, AWS_ENDPOINT_URL_DYNAMODB included,
-// so the same binary talks to AWS or to a local DynamoDB.
-func New(ctx context.Context, cfg config.Config) (handler.LambdaFunc, error) {
+// New returns the Lambda handler of the orders service, writing its logs
+// and metrics to out (stdout in Lambda, where CloudWatch Logs reads both).
+// The DynamoDB client follows the SDK's usual environment,
+// AWS_ENDPOINT_URL_DYNAMODB included, so the same binary talks to AWS or to
+// a local DynamoDB.
+func New(ctx context.Context, cfg config.Config, out io.Writer) (handler.LambdaFunc, error) {
+	log := logging.New(out, cfg.LogLevel,
+		slog.String("service", cfg.ServiceName),
+		slog.String("function_name", cfg.FunctionName),
+		slog.String("function_version", cfg.FunctionVersion))
+	emitter, err := metrics.NewEmitter(out, cfg.MetricsNamespace, cfg.ServiceName)
+	if err != nil {
+		return nil, err
+	}
+	flushTraces, _, err := tracing.Setup(ctx, cfg.TracingExporter, cfg.ServiceName)
+	if err != nil {
+		return nil, err
+	}
+
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	store, err := dynamo.NewOrders(dynamodb.NewFromConfig(awsCfg), cfg.OrdersTable)
+	if cfg.TracingExporter != "none" {
+		awsCfg.APIOptions = append(awsCfg.APIOptions, func(s *middleware.Stack) error { return tracing.AWSMiddleware(s) })
+	}
+	db := dynamodb.NewFromConfig(awsCfg)
+
+	store, err := dynamo.NewOrders(db, cfg.OrdersTable)
 	if err != nil {
 		return nil, fmt.Errorf("orders store: %w", err)
 	}
-	svc, err := orders.NewService(store)
+	guard, err := idempotency.New(db, cfg.IdempotencyTable, cfg.IdempotencyTTL)
+	if err != nil {
+		return nil, fmt.Errorf("idempotency: %w", err)
+	}
+	source, err := flags.NewSource(cfg.AppConfig.AgentURL, cfg.AppConfig.Application, cfg.AppConfig.Environment,
+		cfg.AppConfig.Profile, cfg.AppConfig.MaxAge, log)
+	if err != nil {
+		return nil, fmt.Errorf("feature flags: %w", err)
+	}
+	svc, err := orders.NewService(store, orders.WithIdempotency(guard), orders.WithFlags(source))
 	if err != nil {
 		return nil, fmt.Errorf("orders service: %w", err)
 	}
-	h, err := handler.New(svc)
+	h, err := handler.New(svc, log)
 	if err != nil {
 		return nil, fmt.Errorf("http handler: %w", err)
 	}
-	return handler.Lambda(h), nil
+	var flush func(context.Context) error
+	if cfg.TracingExporter != "none" {
+		flush = flushTraces
+	}
+	return handler.Lambda(h, handler.Telemetry{Log: log, Metrics: emitter, FlushTraces: flush}), nil
 }
+

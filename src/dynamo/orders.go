@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
 
+	"github.com/go-sam-blueprint/orders/src/dynamotx"
 	"github.com/go-sam-blueprint/orders/src/orders"
 )
 
@@ -26,6 +27,7 @@ const (
 	attrName      = "name"
 	attrItemCount = "item_count"
 	attrCreatedAt = "created_at"
+	attrPremium   = "premium"
 )
 
 // API is the part of the DynamoDB client that Orders uses.
@@ -57,12 +59,22 @@ func NewOrders(db API, table string) (*Orders, error) {
 	return &Orders{db: db, table: table}, nil
 }
 
-// Put stores a new order. It never overwrites an existing one.
+// Put stores a new order. It never overwrites an existing one. Inside a
+// dynamotx transaction, the write joins it instead of being sent.
 func (s *Orders) Put(ctx context.Context, o orders.Order) error {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+	put := &types.Put{
 		TableName:           &s.table,
 		Item:                marshal(o),
 		ConditionExpression: aws.String("attribute_not_exists(" + attrID + ")"),
+	}
+	if tx := dynamotx.From(ctx); tx != nil {
+		tx.Add(types.TransactWriteItem{Put: put})
+		return nil
+	}
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           put.TableName,
+		Item:                put.Item,
+		ConditionExpression: put.ConditionExpression,
 	})
 	if err != nil {
 		return fmt.Errorf("put order %s: %w", o.ID, err)
@@ -151,6 +163,7 @@ func marshal(o orders.Order) map[string]types.AttributeValue {
 		attrName:      &types.AttributeValueMemberS{Value: o.CustomerName},
 		attrItemCount: &types.AttributeValueMemberN{Value: strconv.Itoa(o.ItemCount)},
 		attrCreatedAt: &types.AttributeValueMemberS{Value: o.CreatedAt.UTC().Format(time.RFC3339Nano)},
+		attrPremium:   &types.AttributeValueMemberBOOL{Value: o.Premium},
 	}
 }
 
@@ -178,6 +191,10 @@ func unmarshal(item map[string]types.AttributeValue) (orders.Order, error) {
 	if err == nil {
 		o.CreatedAt, err = time.Parse(time.RFC3339Nano, created)
 		errs = append(errs, err)
+	}
+	// Orders stored before the premium flag existed are not premium.
+	if premium, ok := item[attrPremium].(*types.AttributeValueMemberBOOL); ok {
+		o.Premium = premium.Value
 	}
 	if err := errors.Join(errs...); err != nil {
 		return orders.Order{}, fmt.Errorf("malformed order item %q: %w", idText, err)

@@ -1,9 +1,12 @@
 package handler_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +19,7 @@ import (
 
 	"github.com/go-sam-blueprint/orders/src/api"
 	"github.com/go-sam-blueprint/orders/src/handler"
+	"github.com/go-sam-blueprint/orders/src/logging"
 	"github.com/go-sam-blueprint/orders/src/orders"
 	"github.com/go-sam-blueprint/orders/src/orders/orderstest"
 )
@@ -28,19 +32,32 @@ const (
 
 var created = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-// newHandler returns the real HTTP handler over the real orders logic, kept
-// in memory, with one order stored under knownID.
-func newHandler(t *testing.T) (http.Handler, *orderstest.Store) {
+// fixture is the real HTTP handler over the real orders logic, kept in
+// memory, with one order stored under knownID.
+type fixture struct {
+	h     http.Handler
+	store *orderstest.Store
+	idem  *orderstest.Idempotency
+	log   *bytes.Buffer
+}
+
+func newFixture(t *testing.T, level slog.Level) *fixture {
 	t.Helper()
-	store := orderstest.NewStore()
-	require.NoError(t, store.Put(context.Background(), orders.Order{
+	f := &fixture{store: orderstest.NewStore(), idem: orderstest.NewIdempotency(), log: &bytes.Buffer{}}
+	require.NoError(t, f.store.Put(context.Background(), orders.Order{
 		ID: uuid.MustParse(knownID), CustomerName: "Grace", ItemCount: 2, CreatedAt: created,
 	}))
-	svc, err := orders.NewService(store, orders.WithClock(func() time.Time { return created }))
+	svc, err := orders.NewService(f.store, orders.WithClock(func() time.Time { return created }), orders.WithIdempotency(f.idem))
 	require.NoError(t, err)
-	h, err := handler.New(svc)
+	f.h, err = handler.New(svc, logging.New(f.log, level))
 	require.NoError(t, err)
-	return h, store
+	return f
+}
+
+func newHandler(t *testing.T) (http.Handler, *orderstest.Store) {
+	t.Helper()
+	f := newFixture(t, slog.LevelInfo)
+	return f.h, f.store
 }
 
 func serve(h http.Handler, method, target, contentType, body string) *httptest.ResponseRecorder {
@@ -85,6 +102,7 @@ func TestCreateOrder(t *testing.T) {
 			t.Parallel()
 			h, store := newHandler(t)
 			rec := serve(h, http.MethodPost, "/api/orders", contentType, `{"customer_name":"Ada","order_item_count":3}`)
+			assert.Empty(t, rec.Header().Get("Idempotent-Replayed"))
 			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 			assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
 			var o api.Order
@@ -204,7 +222,7 @@ func TestGetAndDeleteOrder(t *testing.T) {
 
 	rec := serve(h, http.MethodGet, "/api/orders/"+knownID, "", "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	assert.JSONEq(t, `{"id":"`+knownID+`","name":"Grace","item_count":2,"created_at":"2026-11-26T12:00:00Z"}`, rec.Body.String())
+	assert.JSONEq(t, `{"id":"`+knownID+`","name":"Grace","item_count":2,"created_at":"2026-11-26T12:00:00Z","premium":false}`, rec.Body.String())
 
 	rec = serve(h, http.MethodDelete, "/api/orders/"+knownID, "", "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
@@ -223,8 +241,8 @@ func TestGetAndDeleteOrder(t *testing.T) {
 func TestListOrdersPages(t *testing.T) {
 	t.Parallel()
 	h, _ := newHandler(t)
-	for range 4 {
-		require.Equal(t, http.StatusOK, serve(h, http.MethodPost, "/api/orders", "", `{"customer_name":"Ada","order_item_count":1}`).Code)
+	for i := range 4 {
+		require.Equal(t, http.StatusOK, serve(h, http.MethodPost, "/api/orders", "", fmt.Sprintf(`{"customer_name":"Ada","order_item_count":%d}`, i+1)).Code)
 	}
 	seen := map[uuid.UUID]bool{}
 	target := "/api/orders?limit=2"
@@ -251,8 +269,8 @@ func TestListOrdersPages(t *testing.T) {
 func TestListOrdersDefaultsToTen(t *testing.T) {
 	t.Parallel()
 	h, _ := newHandler(t)
-	for range 11 {
-		require.Equal(t, http.StatusOK, serve(h, http.MethodPost, "/api/orders", "", `{"customer_name":"Ada","order_item_count":1}`).Code)
+	for i := range 11 {
+		require.Equal(t, http.StatusOK, serve(h, http.MethodPost, "/api/orders", "", fmt.Sprintf(`{"customer_name":"Ada","order_item_count":%d}`, i+1)).Code)
 	}
 	var page api.OrderPage
 	require.NoError(t, json.Unmarshal(serve(h, http.MethodGet, "/api/orders", "", "").Body.Bytes(), &page))
@@ -292,8 +310,12 @@ func TestEveryAnswerCarriesSecurityHeaders(t *testing.T) {
 	}
 }
 
-func TestNewRejectsNilService(t *testing.T) {
+func TestNewNeedsServiceAndLogger(t *testing.T) {
 	t.Parallel()
-	_, err := handler.New(nil)
+	_, err := handler.New(nil, slog.Default())
+	require.Error(t, err)
+	svc, err := orders.NewService(orderstest.NewStore())
+	require.NoError(t, err)
+	_, err = handler.New(svc, nil)
 	require.Error(t, err)
 }

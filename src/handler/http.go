@@ -1,10 +1,14 @@
 package handler
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"mime"
 	"net/http"
+	"time"
 
 	"github.com/go-sam-blueprint/orders/src/api"
 )
@@ -12,24 +16,31 @@ import (
 // maxBodyBytes bounds a request body. An order is well under 100 bytes.
 const maxBodyBytes = 16 << 10
 
+// httpHandler holds what the HTTP layer shares across requests.
+type httpHandler struct {
+	log *slog.Logger
+}
+
 // New returns the HTTP handler for every operation in api.yaml, with each
-// request validated against the spec before the operation runs.
-func New(svc Service) (http.Handler, error) {
-	if svc == nil {
-		return nil, errors.New("handler: nil service")
+// request validated against the spec before the operation runs, and one log
+// line per request.
+func New(svc Service, log *slog.Logger) (http.Handler, error) {
+	if svc == nil || log == nil {
+		return nil, errors.New("handler: a service and a logger are needed")
 	}
 	spec, err := api.GetSwagger()
 	if err != nil {
 		return nil, fmt.Errorf("load embedded api spec: %w", err)
 	}
-	strict := api.NewStrictHandlerWithOptions(&server{svc: svc}, nil, api.StrictHTTPServerOptions{
+	h := &httpHandler{log: log}
+	strict := api.NewStrictHandlerWithOptions(&server{svc: svc}, []api.StrictMiddlewareFunc{recordOperation}, api.StrictHTTPServerOptions{
 		// The validator has already read the body; this only fires if the
 		// generated decoder disagrees with it.
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			writeProblem(r.Context(), w, invalidJSON(err))
 		},
 		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			writeProblem(r.Context(), w, problemFor(r.Context(), err))
+			h.writeError(r.Context(), w, err)
 		},
 	})
 	mux := api.HandlerWithOptions(strict, api.StdHTTPServerOptions{
@@ -43,7 +54,108 @@ func New(svc Service) (http.Handler, error) {
 			writeProblem(r.Context(), w, validationProblem([]api.InvalidParam{invalid}))
 		},
 	})
-	return secureHeaders(jsonBodies(validator(spec)(mux))), nil
+	return h.logRequests(secureHeaders(jsonBodies(validator(spec)(mux)))), nil
+}
+
+// requestInfo is what the inner layers tell the request log about a request.
+type requestInfo struct {
+	operation string
+	orderID   string
+}
+
+type infoKey struct{}
+
+// recordOperation notes which operation runs, and on which order.
+func recordOperation(next api.StrictHandlerFunc, operation string) api.StrictHandlerFunc {
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {
+		info, _ := ctx.Value(infoKey{}).(*requestInfo)
+		if info != nil {
+			info.operation = operation
+			switch req := request.(type) {
+			case api.GetOrderRequestObject:
+				info.orderID = req.OrderId.String()
+			case api.DeleteOrderRequestObject:
+				info.orderID = req.OrderId.String()
+			}
+		}
+		resp, err := next(ctx, w, r, request)
+		if created, ok := resp.(api.CreateOrder200JSONResponse); ok && info != nil {
+			info.orderID = created.Body.Id.String()
+		}
+		return resp, err
+	}
+}
+
+// logRequests writes one INFO line per request: operation, status,
+// duration and order id. Bodies are logged only at DEBUG: they are customer
+// data.
+func (h *httpHandler) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &requestInfo{}
+		ctx := context.WithValue(r.Context(), infoKey{}, info)
+		debug := h.log.Enabled(ctx, slog.LevelDebug)
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK, keepBody: debug}
+		var reqBody []byte
+		if debug {
+			reqBody = peekBody(r)
+		}
+		next.ServeHTTP(rec, r.WithContext(ctx))
+
+		attrs := []slog.Attr{
+			slog.String("operation", info.operation),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+		}
+		if info.orderID != "" {
+			attrs = append(attrs, slog.String("order_id", info.orderID))
+		}
+		h.log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
+		if debug {
+			h.log.LogAttrs(ctx, slog.LevelDebug, "request bodies",
+				slog.String("request_body", string(reqBody)), slog.String("response_body", rec.body.String()))
+		}
+	})
+}
+
+// peekBody reads the body and puts it back for the handler.
+func peekBody(r *http.Request) []byte {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength > maxBodyBytes {
+		return nil
+	}
+	var buf bytes.Buffer
+	_, _ = buf.ReadFrom(r.Body) // A read error surfaces again when the handler reads.
+	r.Body = http.NoBody
+	if buf.Len() > 0 {
+		r.Body = readCloser{bytes.NewReader(buf.Bytes())}
+	}
+	return buf.Bytes()
+}
+
+type readCloser struct{ *bytes.Reader }
+
+func (readCloser) Close() error { return nil }
+
+// recorder remembers the status, and the body when asked.
+type recorder struct {
+	http.ResponseWriter
+	status   int
+	keepBody bool
+	body     bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	if r.keepBody {
+		r.body.Write(p)
+	}
+	return r.ResponseWriter.Write(p)
 }
 
 // secureHeaders sets the headers every answer carries: an API response is

@@ -3,34 +3,89 @@ package handler
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/go-sam-blueprint/orders/src/logging"
+	"github.com/go-sam-blueprint/orders/src/metrics"
+	"github.com/go-sam-blueprint/orders/src/tracing"
 )
+
+// MetricColdStart counts the invocations that started a new process.
+const MetricColdStart = "ColdStart"
 
 // LambdaFunc handles one API Gateway REST proxy event, as lambda.Start
 // expects.
 type LambdaFunc func(ctx context.Context, event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error)
 
-// Lambda adapts h to API Gateway's REST proxy integration. An event that
-// cannot be read as an HTTP request is answered with 400, not a function
-// error, so that API Gateway never turns bad input into a 502.
-func Lambda(h http.Handler) LambdaFunc {
+// Telemetry is where every invocation reports.
+type Telemetry struct {
+	Log     *slog.Logger
+	Metrics *metrics.Emitter
+	// FlushTraces sends the invocation's spans before Lambda freezes the
+	// process; nil when tracing is off.
+	FlushTraces func(context.Context) error
+}
+
+// Lambda adapts h to API Gateway's REST proxy integration and does, once
+// per invocation, what every operation needs: the log fields (cold start,
+// correlation id, X-Ray trace id), the trace span parented on X-Ray, and the
+// metrics, flushed as one EMF document at the end.
+//
+// An event that cannot be read as an HTTP request is answered with 400, not
+// a function error, so that API Gateway never turns bad input into a 502.
+func Lambda(h http.Handler, t Telemetry) LambdaFunc {
 	adapter := httpadapter.New(h)
+	var warm atomic.Bool
 	return func(ctx context.Context, event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-		w := core.NewProxyResponseWriter()
-		req, err := adapter.EventToRequestWithContext(ctx, event)
-		if err != nil {
-			writeProblem(ctx, w, newProblem(http.StatusBadRequest, typeBlank, "", "the request could not be read"))
-		} else {
-			h.ServeHTTP(w, req)
+		cold := !warm.Swap(true)
+		set := metrics.NewSet()
+		if cold {
+			set.Add(MetricColdStart, metrics.UnitCount, 1)
 		}
-		resp, err := w.GetProxyResponse()
-		if err != nil {
-			return resp, fmt.Errorf("build proxy response: %w", err)
+		correlationID := event.RequestContext.RequestID
+		set.SetProperty("correlation_id", correlationID)
+		ctx = metrics.WithSet(ctx, set)
+
+		header := tracing.XRayHeader(ctx, event.Headers)
+		xray, _ := tracing.ParseXRay(header)
+		ctx = logging.With(ctx,
+			slog.Bool("cold_start", cold),
+			slog.String("correlation_id", correlationID),
+			slog.String("xray_trace_id", xray.Root))
+		ctx, span := tracing.Start(tracing.ContextWithXRay(ctx, header), event.HTTPMethod+" "+event.Resource)
+
+		resp, err := serve(ctx, adapter, h, event)
+		tracing.End(span, err)
+
+		if ferr := t.Metrics.Flush(set); ferr != nil {
+			t.Log.WarnContext(ctx, "metrics not written", "error", ferr)
 		}
-		return resp, nil
+		if t.FlushTraces != nil {
+			if ferr := t.FlushTraces(ctx); ferr != nil {
+				t.Log.WarnContext(ctx, "traces not sent", "error", ferr)
+			}
+		}
+		return resp, err
 	}
+}
+
+func serve(ctx context.Context, adapter *httpadapter.HandlerAdapter, h http.Handler, event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	w := core.NewProxyResponseWriter()
+	req, err := adapter.EventToRequestWithContext(ctx, event)
+	if err != nil {
+		writeProblem(ctx, w, newProblem(http.StatusBadRequest, typeBlank, "", "the request could not be read"))
+	} else {
+		h.ServeHTTP(w, req)
+	}
+	resp, err := w.GetProxyResponse()
+	if err != nil {
+		return resp, fmt.Errorf("build proxy response: %w", err)
+	}
+	return resp, nil
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/go-sam-blueprint/orders/src/api"
+	"github.com/go-sam-blueprint/orders/src/idempotency"
 	"github.com/go-sam-blueprint/orders/src/orders"
 )
 
@@ -21,6 +23,8 @@ const (
 	typeValidation         = problemTypeBase + "validation-error"
 	typeInvalidJSON        = problemTypeBase + "invalid-json"
 	typeInvalidPageToken   = problemTypeBase + "invalid-next-token"
+	typeKeyReused          = problemTypeBase + "idempotency-key-reused"
+	typeInProgress         = problemTypeBase + "idempotency-in-progress"
 	problemContentType     = "application/problem+json"
 	titleValidation        = "The request is not valid."
 	titleInvalidJSON       = "The request body is not valid JSON."
@@ -41,19 +45,32 @@ func newProblem(status int, typ, title, detail string) api.Problem {
 	return p
 }
 
-// problemFor maps an error from the orders logic to the problem the client
-// sees. This is the one place where domain errors become HTTP answers.
-func problemFor(ctx context.Context, err error) api.Problem {
+// writeError answers an error from the orders logic. This is the one place
+// where domain errors become HTTP answers.
+func (h *httpHandler) writeError(ctx context.Context, w http.ResponseWriter, err error) {
+	var p api.Problem
 	switch {
 	case errors.Is(err, orders.ErrNotFound):
-		return newProblem(http.StatusNotFound, typeBlank, "", "no order has this id")
+		p = newProblem(http.StatusNotFound, typeBlank, "", "no order has this id")
 	case errors.Is(err, orders.ErrInvalidPageToken):
-		return newProblem(http.StatusBadRequest, typeInvalidPageToken, titleInvalidPageToken, detailInvalidPageToken)
+		p = newProblem(http.StatusBadRequest, typeInvalidPageToken, titleInvalidPageToken, detailInvalidPageToken)
+	case errors.Is(err, idempotency.ErrPayloadMismatch):
+		p = newProblem(http.StatusUnprocessableEntity, typeKeyReused, "The Idempotency-Key was used with another request.",
+			"send a new Idempotency-Key for a different order")
 	default:
-		// The cause stays in the log; the client only learns where to look.
-		slog.ErrorContext(ctx, "request failed", "error", err, "request_id", requestID(ctx))
-		return newProblem(http.StatusInternalServerError, typeBlank, "", "")
+		if inProgress, ok := errors.AsType[*idempotency.InProgressError](err); ok {
+			seconds := int(inProgress.RetryAfter.Seconds())
+			w.Header().Set("Retry-After", strconv.Itoa(seconds))
+			p = newProblem(http.StatusConflict, typeInProgress, "A request with this Idempotency-Key is in progress.",
+				fmt.Sprintf("retry after %d seconds", seconds))
+			break
+		}
+		// The cause stays in the log, once; the client only learns the
+		// request id to quote.
+		h.log.ErrorContext(ctx, "request failed", "error", err)
+		p = newProblem(http.StatusInternalServerError, typeBlank, "", "")
 	}
+	writeProblem(ctx, w, p)
 }
 
 // writeProblem answers with p as application/problem+json, tagged with the
@@ -65,7 +82,6 @@ func writeProblem(ctx context.Context, w http.ResponseWriter, p api.Problem) {
 	body, err := json.Marshal(p)
 	if err != nil {
 		// A Problem always marshals; this guards against a future field that does not.
-		slog.ErrorContext(ctx, "marshal problem", "error", err)
 		body = []byte(`{"type":"about:blank","title":"Internal Server Error","status":500}`)
 		p.Status = http.StatusInternalServerError
 	}

@@ -16,7 +16,7 @@ import (
 
 // Service is what the HTTP layer needs of the orders logic.
 type Service interface {
-	Create(ctx context.Context, n orders.NewOrder) (orders.Order, error)
+	Create(ctx context.Context, n orders.NewOrder, idempotencyKey string) (o orders.Order, replayed bool, err error)
 	Get(ctx context.Context, id uuid.UUID) (orders.Order, error)
 	Delete(ctx context.Context, id uuid.UUID) (orders.Order, error)
 	List(ctx context.Context, limit int, pageToken string) (orders.Page, error)
@@ -36,14 +36,22 @@ type server struct {
 var _ api.StrictServerInterface = (*server)(nil)
 
 func (s *server) CreateOrder(ctx context.Context, req api.CreateOrderRequestObject) (api.CreateOrderResponseObject, error) {
-	o, err := s.svc.Create(ctx, orders.NewOrder{
+	var key string
+	if req.Params.IdempotencyKey != nil {
+		key = *req.Params.IdempotencyKey
+	}
+	o, replayed, err := s.svc.Create(ctx, orders.NewOrder{
 		CustomerName: req.Body.CustomerName,
 		ItemCount:    req.Body.OrderItemCount,
-	})
+	}, key)
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateOrder200JSONResponse(toAPI(o)), nil
+	resp := api.CreateOrder200JSONResponse{Body: toAPI(o)}
+	if replayed {
+		resp.Headers.IdempotentReplayed = &replayed
+	}
+	return resp, nil
 }
 
 func (s *server) GetOrder(ctx context.Context, req api.GetOrderRequestObject) (api.GetOrderResponseObject, error) {
@@ -86,5 +94,5 @@ func (s *server) ListOrders(ctx context.Context, req api.ListOrdersRequestObject
 }
 
 func toAPI(o orders.Order) api.Order {
-	return api.Order{Id: o.ID, Name: o.CustomerName, ItemCount: o.ItemCount, CreatedAt: o.CreatedAt}
+	return api.Order{Id: o.ID, Name: o.CustomerName, ItemCount: o.ItemCount, CreatedAt: o.CreatedAt, Premium: o.Premium}
 }

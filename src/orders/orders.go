@@ -5,11 +5,16 @@ package orders
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/go-sam-blueprint/orders/src/metrics"
 )
 
 // ErrNotFound reports that no order has the requested id.
@@ -18,18 +23,46 @@ var ErrNotFound = errors.New("order not found")
 // ErrInvalidPageToken reports a page token that the store did not issue.
 var ErrInvalidPageToken = errors.New("invalid page token")
 
+// Business metrics, one per use case.
+const (
+	MetricOrderCreated     = "OrderCreated"
+	MetricOrderFetched     = "OrderFetched"
+	MetricOrderDeleted     = "OrderDeleted"
+	MetricOrdersListed     = "OrdersListed"
+	MetricIdempotentReplay = "IdempotentReplay"
+)
+
+// FlagPremium is the feature flag that makes a customer's new orders
+// premium, evaluated with the customer's name as "customer_name".
+const FlagPremium = "premium_features"
+
 // Order is a customer's order.
 type Order struct {
-	ID           uuid.UUID
-	CustomerName string
-	ItemCount    int
-	CreatedAt    time.Time
+	ID           uuid.UUID `json:"id"`
+	CustomerName string    `json:"customer_name"`
+	ItemCount    int       `json:"item_count"`
+	CreatedAt    time.Time `json:"created_at"`
+	// Premium is the premium_features flag for the customer when the order
+	// was created.
+	Premium bool `json:"premium"`
 }
 
-// NewOrder is what a customer asks for when creating an order.
+// NewOrder is what a customer asks for when creating an order. Its JSON
+// form is the canonical payload of an idempotent create.
 type NewOrder struct {
-	CustomerName string
-	ItemCount    int
+	CustomerName string `json:"customer_name"`
+	ItemCount    int    `json:"order_item_count"`
+}
+
+// Idempotency runs an operation at most once per key (see the
+// idempotency package).
+type Idempotency interface {
+	Do(ctx context.Context, key string, payload []byte, op func(ctx context.Context) ([]byte, error)) (result []byte, replayed bool, err error)
+}
+
+// Flags evaluates feature flags for a context of attributes.
+type Flags interface {
+	Bool(ctx context.Context, name string, attrs map[string]any, fallback bool) bool
 }
 
 // Page is one page of a listing. NextToken is empty on the last page.
@@ -52,6 +85,8 @@ type Store interface {
 // Service runs the orders use cases.
 type Service struct {
 	store Store
+	idem  Idempotency
+	flags Flags
 	now   func() time.Time
 	newID func() (uuid.UUID, error)
 }
@@ -69,6 +104,17 @@ func WithIDs(newID func() (uuid.UUID, error)) Option {
 	return func(s *Service) { s.newID = newID }
 }
 
+// WithIdempotency makes creates idempotent through idem.
+func WithIdempotency(idem Idempotency) Option {
+	return func(s *Service) { s.idem = idem }
+}
+
+// WithFlags makes the Service read its feature flags from flags; without
+// it every flag is off.
+func WithFlags(flags Flags) Option {
+	return func(s *Service) { s.flags = flags }
+}
+
 // NewService returns a Service that keeps orders in store.
 func NewService(store Store, opts ...Option) (*Service, error) {
 	if store == nil {
@@ -81,8 +127,47 @@ func NewService(store Store, opts ...Option) (*Service, error) {
 	return s, nil
 }
 
-// Create stores a new order and returns it.
-func (s *Service) Create(ctx context.Context, n NewOrder) (Order, error) {
+// Create stores a new order and returns it. With idempotency, a repeat of
+// an earlier create — the same idempotencyKey, or without a key the same
+// order — returns the first order again, with replayed true, and stores
+// nothing.
+func (s *Service) Create(ctx context.Context, n NewOrder, idempotencyKey string) (o Order, replayed bool, err error) {
+	if s.idem == nil {
+		if o, err = s.create(ctx, n); err != nil {
+			return Order{}, false, fmt.Errorf("create order: %w", err)
+		}
+		return o, false, nil
+	}
+	payload, err := json.Marshal(n)
+	if err != nil {
+		return Order{}, false, fmt.Errorf("create order: %w", err)
+	}
+	if idempotencyKey == "" {
+		// Without a key, the order itself is the key, as in the Python
+		// cookbook: its clients get the same order when they repeat one.
+		sum := sha256.Sum256(payload)
+		idempotencyKey = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	result, replayed, err := s.idem.Do(ctx, "createOrder#"+idempotencyKey, payload, func(ctx context.Context) ([]byte, error) {
+		o, err := s.create(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(o)
+	})
+	if err != nil {
+		return Order{}, false, fmt.Errorf("create order: %w", err)
+	}
+	if err := json.Unmarshal(result, &o); err != nil {
+		return Order{}, false, fmt.Errorf("create order: stored result: %w", err)
+	}
+	if replayed {
+		metrics.Count(ctx, MetricIdempotentReplay)
+	}
+	return o, replayed, nil
+}
+
+func (s *Service) create(ctx context.Context, n NewOrder) (Order, error) {
 	id, err := s.newID()
 	if err != nil {
 		return Order{}, fmt.Errorf("new order id: %w", err)
@@ -94,10 +179,12 @@ func (s *Service) Create(ctx context.Context, n NewOrder) (Order, error) {
 		// Milliseconds are all a client can use, and they keep the stored
 		// and returned timestamps identical.
 		CreatedAt: s.now().UTC().Truncate(time.Millisecond),
+		Premium:   s.flags != nil && s.flags.Bool(ctx, FlagPremium, map[string]any{"customer_name": n.CustomerName}, false),
 	}
 	if err := s.store.Put(ctx, o); err != nil {
-		return Order{}, fmt.Errorf("create order: %w", err)
+		return Order{}, err
 	}
+	metrics.Count(ctx, MetricOrderCreated)
 	return o, nil
 }
 
@@ -107,6 +194,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Order, error) {
 	if err != nil {
 		return Order{}, fmt.Errorf("get order: %w", err)
 	}
+	metrics.Count(ctx, MetricOrderFetched)
 	return o, nil
 }
 
@@ -116,6 +204,7 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) (Order, error) {
 	if err != nil {
 		return Order{}, fmt.Errorf("delete order: %w", err)
 	}
+	metrics.Count(ctx, MetricOrderDeleted)
 	return o, nil
 }
 
@@ -128,5 +217,6 @@ func (s *Service) List(ctx context.Context, limit int, pageToken string) (Page, 
 	if err != nil {
 		return Page{}, fmt.Errorf("list orders: %w", err)
 	}
+	metrics.Count(ctx, MetricOrdersListed)
 	return p, nil
 }

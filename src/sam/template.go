@@ -4,12 +4,14 @@
 package sam
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"iter"
 	"maps"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -36,6 +38,26 @@ type functionProps struct {
 	Environment struct {
 		Variables map[string]yaml.Node `yaml:"Variables"`
 	} `yaml:"Environment"`
+	LoggingConfig struct {
+		LogFormat           string `yaml:"LogFormat"`
+		ApplicationLogLevel string `yaml:"ApplicationLogLevel"`
+	} `yaml:"LoggingConfig"`
+}
+
+// lambdaVars returns the variables that Lambda itself sets from a
+// function's logging configuration, the function's own over the globals'.
+func lambdaVars(global, own functionProps) map[string]string {
+	format := cmp.Or(own.LoggingConfig.LogFormat, global.LoggingConfig.LogFormat)
+	level := cmp.Or(own.LoggingConfig.ApplicationLogLevel, global.LoggingConfig.ApplicationLogLevel)
+	vars := map[string]string{}
+	if format != "" {
+		vars["AWS_LAMBDA_LOG_FORMAT"] = format
+	}
+	// Lambda passes the level only with JSON logs, where it filters them.
+	if format == "JSON" && level != "" {
+		vars["AWS_LAMBDA_LOG_LEVEL"] = level
+	}
+	return vars
 }
 
 // tableProps is the part of AWS::DynamoDB::Table's properties that shapes
@@ -152,8 +174,9 @@ func (t *Template) Tables() ([]Table, error) {
 }
 
 // Environment returns the variables that the template gives its functions:
-// each function's own over the globals. A !Ref to a resource resolves to its
-// logical id, as in `sam local`; other intrinsic functions cannot be
+// each function's own over the globals, and those that Lambda sets from
+// LoggingConfig. A !Ref or !GetAtt of a resource resolves to its logical id,
+// as `sam local` resolves a !Ref; other intrinsic functions cannot be
 // resolved without AWS and are an error. Two functions seeing one variable
 // with different values is an error too, since local runs serve every
 // function from one process.
@@ -162,9 +185,16 @@ func (t *Template) Environment() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Without functions, the globals are all there is.
 	env := maps.Clone(globals)
+	maps.Copy(env, lambdaVars(t.Globals.Function, functionProps{}))
 	var errs []error
+	first := true
 	for id, r := range t.resources("AWS::Serverless::Function") {
+		if first {
+			clear(env)
+			first = false
+		}
 		var p functionProps
 		if err := r.Properties.Decode(&p); err != nil {
 			errs = append(errs, fmt.Errorf("function %s: %w", id, err))
@@ -177,6 +207,7 @@ func (t *Template) Environment() (map[string]string, error) {
 		}
 		seen := maps.Clone(globals)
 		maps.Copy(seen, own)
+		maps.Copy(seen, lambdaVars(t.Globals.Function, p))
 		for name, value := range seen {
 			if old, ok := env[name]; ok && old != value {
 				errs = append(errs, fmt.Errorf("function %s: %s is %q here but %q elsewhere", id, name, value, old))
@@ -204,11 +235,12 @@ func (t *Template) resolveAll(owner string, vars map[string]yaml.Node) (map[stri
 
 func (t *Template) resolve(n *yaml.Node) (string, error) {
 	switch {
-	case n.Kind == yaml.ScalarNode && n.Tag == "!Ref":
-		if _, ok := t.Resources[n.Value]; !ok {
-			return "", fmt.Errorf("!Ref %s: no such resource", n.Value)
+	case n.Kind == yaml.ScalarNode && (n.Tag == "!Ref" || n.Tag == "!GetAtt"):
+		id, _, _ := strings.Cut(n.Value, ".")
+		if _, ok := t.Resources[id]; !ok {
+			return "", fmt.Errorf("%s %s: no such resource", n.Tag, n.Value)
 		}
-		return n.Value, nil
+		return id, nil
 	case n.Kind == yaml.ScalarNode && (n.Tag == "!!str" || n.Tag == "!!int" || n.Tag == "!!bool" || n.Tag == "!!float"):
 		return n.Value, nil
 	default:

@@ -31,15 +31,20 @@ func TestProjectTemplate(t *testing.T) {
 
 	tables, err := tmpl.Tables()
 	require.NoError(t, err)
-	require.Len(t, tables, 1)
-	assert.Equal(t, "OrdersTable", tables[0].LogicalID)
-	assert.Equal(t, "OrdersTable", aws.ToString(tables[0].Create.TableName))
-	assert.Equal(t, []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}}, tables[0].Create.KeySchema)
+	require.Len(t, tables, 2)
+	assert.Equal(t, "IdempotencyTable", tables[0].LogicalID)
+	assert.Equal(t, "expiration", tables[0].TTLAttribute)
+	assert.Equal(t, "OrdersTable", tables[1].LogicalID)
+	assert.Equal(t, "OrdersTable", aws.ToString(tables[1].Create.TableName))
+	assert.Equal(t, []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}}, tables[1].Create.KeySchema)
 
 	env, err := tmpl.Environment()
 	require.NoError(t, err)
 	assert.Equal(t, "OrdersTable", env["ORDERS_TABLE_NAME"])
+	assert.Equal(t, "IdempotencyTable", env["IDEMPOTENCY_TABLE_NAME"])
 	assert.Equal(t, "orders", env["SERVICE_NAME"])
+	assert.Equal(t, "JSON", env["AWS_LAMBDA_LOG_FORMAT"])
+	assert.Equal(t, "INFO", env["AWS_LAMBDA_LOG_LEVEL"])
 }
 
 func TestTables(t *testing.T) {
@@ -112,9 +117,19 @@ Resources:
 			wantErr: "LEVEL",
 		},
 		{
+			name: "getatt and logging config",
+			text: `
+Globals: {Function: {LoggingConfig: {LogFormat: JSON, ApplicationLogLevel: INFO}}}
+Resources:
+  T: {Type: AWS::DynamoDB::Table}
+  A: {Type: AWS::Serverless::Function, Properties: {LoggingConfig: {ApplicationLogLevel: DEBUG}, Environment: {Variables: {ARN: !GetAtt T.Arn}}}}
+`,
+			want: map[string]string{"ARN": "T", "AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "DEBUG"},
+		},
+		{
 			name:    "unresolvable intrinsic",
-			text:    "Resources:\n  A: {Type: AWS::Serverless::Function, Properties: {Environment: {Variables: {ARN: !GetAtt T.Arn}}}}\n",
-			wantErr: "!GetAtt cannot be resolved locally",
+			text:    "Resources:\n  A: {Type: AWS::Serverless::Function, Properties: {Environment: {Variables: {ARN: !Sub '${AWS::Region}'}}}}\n",
+			wantErr: "!Sub cannot be resolved locally",
 		},
 		{
 			name:    "ref to nothing",

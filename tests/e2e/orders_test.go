@@ -22,7 +22,7 @@ const (
 
 func createOrder(t *testing.T, c *api.ClientWithResponses, name string, count int) api.Order {
 	t.Helper()
-	resp, err := c.CreateOrderWithResponse(context.Background(), api.CreateOrderJSONRequestBody{CustomerName: name, OrderItemCount: count})
+	resp, err := c.CreateOrderWithResponse(context.Background(), nil, api.CreateOrderJSONRequestBody{CustomerName: name, OrderItemCount: count})
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, resp.StatusCode(), string(resp.Body))
 	require.NotNil(t, resp.JSON200)
@@ -80,7 +80,7 @@ func TestCreateWithoutContentType(t *testing.T) {
 		req.Header.Del("Content-Type")
 		return nil
 	}
-	resp, err := c.CreateOrderWithBodyWithResponse(context.Background(), "", strings.NewReader(`{"customer_name":"Bob","order_item_count":1}`), noContentType)
+	resp, err := c.CreateOrderWithBodyWithResponse(context.Background(), nil, "", strings.NewReader(`{"customer_name":"Bob","order_item_count":1}`), noContentType)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, resp.StatusCode(), string(resp.Body))
 	assert.Equal(t, "Bob", resp.JSON200.Name)
@@ -103,7 +103,7 @@ func TestBadCreates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			resp, err := c.CreateOrderWithBodyWithResponse(context.Background(), "application/json", strings.NewReader(tt.body))
+			resp, err := c.CreateOrderWithBodyWithResponse(context.Background(), nil, "application/json", strings.NewReader(tt.body))
 			require.NoError(t, err)
 			require.Equal(t, tt.status, resp.StatusCode(), string(resp.Body))
 			p := problem(t, tt.status, resp.HTTPResponse.Header.Get("Content-Type"), resp.Body)
@@ -135,9 +135,10 @@ func TestListPagesThroughAllOrders(t *testing.T) {
 	ctx := context.Background()
 	c := newClient(t)
 	mine := map[uuid.UUID]bool{}
-	for range 5 {
-		mine[createOrder(t, c, "Pager", 1).Id] = true
+	for i := range 5 {
+		mine[createOrder(t, c, "Pager", i+1).Id] = true
 	}
+	require.Len(t, mine, 5)
 	seen := map[uuid.UUID]bool{}
 	params := &api.ListOrdersParams{Limit: ptr(1)}
 	for pages := 0; ; pages++ {

@@ -42,12 +42,14 @@ func buildRunner(dir string) (string, error) {
 }
 
 // startRunner starts the runner on a port of the system's choosing (PORT=0)
-// with a DynamoDB of its own, and waits until it serves.
-func startRunner(bin string) (*runner, error) {
+// with a DynamoDB of its own, and waits until it serves. env adds to or
+// overrides its environment.
+func startRunner(bin string, env ...string) (*runner, error) {
 	r := &runner{exited: make(chan struct{})}
 	r.cmd = exec.Command(bin)
 	r.cmd.Env = append(withoutVar(os.Environ(), "AWS_ENDPOINT_URL_DYNAMODB"),
-		"PORT=0", "TEMPLATE=../../template.yaml")
+		"PORT=0", "TEMPLATE=../../template.yaml", "FLAGS_FILE=../../src/flags/flags.json")
+	r.cmd.Env = append(r.cmd.Env, env...)
 	pipe, err := r.cmd.StderrPipe()
 	if err != nil {
 		return nil, fmt.Errorf("runner output: %w", err)

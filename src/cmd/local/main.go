@@ -1,11 +1,17 @@
 // Command local serves the orders API on a developer's machine the way
 // `sam local start-api` does, without Docker: every HTTP request becomes
 // the API Gateway REST proxy event that the deployed function receives and
-// is handed to the same Lambda handler. Unless AWS_ENDPOINT_URL_DYNAMODB
-// names a DynamoDB already, it starts moto_server and creates the tables
-// that template.yaml defines.
+// is handed to the same Lambda handler, in the environment that
+// template.yaml gives the function. Unless AWS_ENDPOINT_URL_DYNAMODB names
+// a DynamoDB already, it starts moto_server and creates the template's
+// tables; it serves the feature flags file through a stand-in of the
+// AppConfig Agent extension.
 //
-// Usage: go run ./src/cmd/local  (or make run); PORT overrides 3000.
+// The function's log and metric lines go to stdout, as in Lambda; the
+// runner's own lines go to stderr.
+//
+// Usage: make run. PORT (3000; 0 picks a free port), TEMPLATE
+// (template.yaml) and FLAGS_FILE (src/flags/flags.json) override defaults.
 package main
 
 import (
@@ -43,6 +49,7 @@ func main() {
 func run(ctx context.Context) error {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
 	templatePath := getenv("TEMPLATE", "template.yaml")
+	flagsPath := getenv("FLAGS_FILE", "src/flags/flags.json")
 	port := getenv("PORT", "3000")
 
 	tmpl, err := sam.Load(templatePath)
@@ -55,6 +62,13 @@ func run(ctx context.Context) error {
 		return fmt.Errorf("%w (set PORT to use another port)", err)
 	}
 	defer listener.Close()
+
+	agentURL, stopAgent, err := startAgent(flagsPath)
+	if err != nil {
+		return err
+	}
+	defer stopAgent()
+	setDefault("APPCONFIG_AGENT_URL", agentURL)
 
 	dynamo, stopDynamo, err := localDynamoDB(ctx)
 	if err != nil {
@@ -72,7 +86,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	invoke, err := app.New(ctx, cfg)
+	invoke, err := app.New(ctx, cfg, os.Stdout)
 	if err != nil {
 		return err
 	}
@@ -82,13 +96,14 @@ func run(ctx context.Context) error {
 	}
 	srv := &http.Server{
 		Handler: gateway.New(spec, gateway.Invoke(invoke), gateway.Options{
-			FunctionName: "OrdersFunction",
+			FunctionName: functionName,
 			AccessLog:    os.Stderr,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	url := "http://" + listener.Addr().String()
-	fmt.Fprintf(os.Stderr, "Orders API on %s (try: curl %s/api/orders)\nDynamoDB: %s\nCtrl-C stops it.\n", url, url, dynamo)
+	fmt.Fprintf(os.Stderr, "Orders API on %s (try: curl %s/api/orders)\nDynamoDB: %s\nFeature flags: %s (edits apply within %s)\nCtrl-C stops it.\n",
+		url, url, dynamo, flagsPath, cfg.AppConfig.MaxAge)
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(listener) }()
@@ -111,11 +126,9 @@ func run(ctx context.Context) error {
 // stop what was started.
 func localDynamoDB(ctx context.Context) (string, func(), error) {
 	// Local DynamoDBs accept any credentials; never send real ones.
-	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "us-east-1"} {
-		if os.Getenv(k) == "" {
-			_ = os.Setenv(k, v)
-		}
-	}
+	setDefault("AWS_ACCESS_KEY_ID", "local")
+	setDefault("AWS_SECRET_ACCESS_KEY", "local")
+	setDefault("AWS_REGION", "us-east-1")
 	if endpoint := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"); endpoint != "" {
 		return endpoint + " (from AWS_ENDPOINT_URL_DYNAMODB)", func() {}, nil
 	}
@@ -133,20 +146,30 @@ func localDynamoDB(ctx context.Context) (string, func(), error) {
 	return "moto_server at " + srv.Endpoint + " (started for this run; its data goes when it stops)", stop, nil
 }
 
+// functionName names the function in the Lambda context and the logs.
+const functionName = "OrdersFunction"
+
 // setFunctionEnv gives this process the environment that template.yaml
-// gives the functions; a variable already set in the shell wins, as with
-// `sam local --env-vars`.
+// and Lambda give the function; a variable already set in the shell wins,
+// as with `sam local --env-vars`.
 func setFunctionEnv(tmpl *sam.Template) error {
 	vars, err := tmpl.Environment()
 	if err != nil {
 		return fmt.Errorf("function environment: %w", err)
 	}
+	vars["AWS_LAMBDA_FUNCTION_NAME"] = functionName
+	vars["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST"
 	for k, v := range vars {
-		if _, set := os.LookupEnv(k); !set {
-			_ = os.Setenv(k, v)
-		}
+		setDefault(k, v)
 	}
 	return nil
+}
+
+// setDefault sets an environment variable that is not set yet.
+func setDefault(key, value string) {
+	if _, set := os.LookupEnv(key); !set {
+		_ = os.Setenv(key, value)
+	}
 }
 
 func createTables(ctx context.Context, tmpl *sam.Template) error {

@@ -14,20 +14,20 @@ import (
 )
 
 func main() {
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
 	cfg, err := config.Load()
 	if err != nil {
 		fail(err)
 	}
-	h, err := app.New(context.Background(), cfg)
+	h, err := app.New(context.Background(), cfg, os.Stdout)
 	if err != nil {
 		fail(err)
 	}
 	lambda.Start(h)
 }
 
-// fail ends a start-up that cannot succeed; Lambda reports it as an init error.
+// fail ends a start-up that cannot succeed; Lambda reports it as an init
+// error, with this line in the function's log.
 func fail(err error) {
-	slog.Error("start-up failed", "error", err)
+	slog.New(slog.NewJSONHandler(os.Stdout, nil)).Error("start-up failed", "error", err.Error())
 	os.Exit(1)
 }
