@@ -79,4 +79,3 @@ func New(ctx context.Context, cfg config.Config, out io.Writer) (handler.LambdaF
 	}
 	return handler.Lambda(h, handler.Telemetry{Log: log, Metrics: emitter, FlushTraces: flush}), nil
 }
-

@@ -163,7 +163,7 @@ func (g *Guard) claim(ctx context.Context, key, hash, owner string) ([]byte, boo
 			attrInProgress:  n(until.UnixMilli()),
 		},
 		// Free, expired, or claimed by a request that ran out of time.
-		ConditionExpression: aws.String("attribute_not_exists(#id) OR #exp < :now OR (#status = :inprogress AND #inprog < :nowms)"),
+		ConditionExpression:      aws.String("attribute_not_exists(#id) OR #exp < :now OR (#status = :inprogress AND #inprog < :nowms)"),
 		ExpressionAttributeNames: pick("#id", "#exp", "#status", "#inprog"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":now": n(now.Unix()), ":nowms": n(now.UnixMilli()), ":inprogress": s(statusInProgress),
