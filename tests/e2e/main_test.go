@@ -2,11 +2,14 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -72,6 +75,34 @@ func TestLocalRunnerLifecycle(t *testing.T) {
 	dynamo := r.DynamoEndpoint()
 	require.NotEmpty(t, dynamo, out)
 	assert.True(t, answers(context.Background(), dynamo), "moto_server runs while the API does")
+
+	// The function's log and metric lines show on the runner's stdout, as
+	// with sam local.
+	c, err := api.NewClientWithResponses(r.URL)
+	require.NoError(t, err)
+	created, err := c.CreateOrderWithResponse(context.Background(), nil, api.CreateOrderRequest{CustomerName: "Logged", OrderItemCount: 1})
+	require.NoError(t, err)
+	require.Equal(t, 200, created.StatusCode())
+	require.Eventually(t, func() bool {
+		return strings.Contains(r.Stdout(), `"_aws"`) && strings.Contains(r.Stdout(), `"message":"request"`)
+	}, 5*time.Second, 50*time.Millisecond, r.Stdout())
+	var requests []map[string]any
+	for line := range strings.SplitSeq(r.Stdout(), "\n") {
+		if strings.Contains(line, `"message":"request"`) {
+			var m map[string]any
+			require.NoError(t, json.Unmarshal([]byte(line), &m))
+			requests = append(requests, m)
+		}
+	}
+	require.GreaterOrEqual(t, len(requests), 2, "the readiness probe, then the create")
+	assert.Equal(t, true, requests[0]["cold_start"], "the first invocation is the cold start")
+	last := requests[len(requests)-1]
+	assert.Equal(t, "CreateOrder", last["operation"])
+	assert.Equal(t, created.JSON200.Id.String(), last["order_id"])
+	assert.Equal(t, "OrdersFunction", last["function_name"])
+	assert.Equal(t, false, last["cold_start"])
+	assert.NotEmpty(t, last["correlation_id"])
+	assert.Contains(t, r.Stdout(), `"OrderCreated":1`)
 
 	require.NoError(t, r.Stop())
 	assert.Contains(t, r.Output(), "Stopping.")

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -27,7 +26,8 @@ type runner struct {
 	cmd *exec.Cmd
 
 	mu     sync.Mutex
-	output strings.Builder
+	output strings.Builder // stderr: the runner's own lines
+	stdout syncBuffer      // the function's log and EMF lines
 	exited chan struct{}
 }
 
@@ -54,7 +54,7 @@ func startRunner(bin string, env ...string) (*runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runner output: %w", err)
 	}
-	r.cmd.Stdout = io.Discard
+	r.cmd.Stdout = &r.stdout
 	if err := r.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start runner: %w", err)
 	}
@@ -164,3 +164,24 @@ func answers(ctx context.Context, url string) bool {
 	_ = conn.Close()
 	return true
 }
+
+// syncBuffer is a bytes.Buffer safe for a writer and readers at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Stdout is what the function wrote: its JSON log lines and EMF metrics.
+func (r *runner) Stdout() string { return r.stdout.String() }
