@@ -100,6 +100,10 @@ func (rt *route) event(r *http.Request, body []byte) events.APIGatewayProxyReque
 	now := time.Now().UTC()
 	headers := r.Header.Clone()
 	headers.Set("X-Forwarded-Proto", "http")
+	if headers.Get("X-Amzn-Trace-Id") == "" {
+		// API Gateway with tracing on starts an X-Ray trace per request.
+		headers.Set("X-Amzn-Trace-Id", newTraceHeader(now))
+	}
 	if _, port, err := net.SplitHostPort(r.Host); err == nil {
 		headers.Set("X-Forwarded-Port", port)
 	}
@@ -139,6 +143,13 @@ func (rt *route) event(r *http.Request, body []byte) events.APIGatewayProxyReque
 		e.Body = strings.ToValidUTF8(string(body), "\uFFFD")
 	}
 	return e
+}
+
+// newTraceHeader returns a fresh X-Ray trace header: 1-{epoch seconds in
+// hex}-{96 random bits in hex}, sampled.
+func newTraceHeader(now time.Time) string {
+	id := uuid.New()
+	return fmt.Sprintf("Root=1-%08x-%x;Sampled=1", now.Unix(), id[:12])
 }
 
 // pathParameters reads the values of the template's {name} segments.

@@ -94,6 +94,7 @@ func TestEventMatchesSAMLocal(t *testing.T) {
 	assert.Equal(t, []string{"1", "2"}, e.MultiValueHeaders["X-Multi"])
 	assert.Equal(t, "http", e.Headers["X-Forwarded-Proto"])
 	assert.NotEmpty(t, e.Headers["X-Forwarded-Port"])
+	assert.Regexp(t, `^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Sampled=1$`, e.Headers["X-Amzn-Trace-Id"], "a trace per request, as with API Gateway tracing")
 	assert.Empty(t, e.Body)
 	assert.False(t, e.IsBase64Encoded)
 

@@ -53,11 +53,11 @@ func Lambda(h http.Handler, t Telemetry) LambdaFunc {
 		ctx = metrics.WithSet(ctx, set)
 
 		header := tracing.XRayHeader(ctx, event.Headers)
-		xray, _ := tracing.ParseXRay(header)
-		ctx = logging.With(ctx,
-			slog.Bool("cold_start", cold),
-			slog.String("correlation_id", correlationID),
-			slog.String("xray_trace_id", xray.Root))
+		fields := []slog.Attr{slog.Bool("cold_start", cold), slog.String("correlation_id", correlationID)}
+		if xray, ok := tracing.ParseXRay(header); ok {
+			fields = append(fields, slog.String("xray_trace_id", xray.Root))
+		}
+		ctx = logging.With(ctx, fields...)
 		ctx, span := tracing.Start(tracing.ContextWithXRay(ctx, header), event.HTTPMethod+" "+event.Resource)
 
 		resp, err := serve(ctx, adapter, h, event)
