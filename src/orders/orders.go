@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/go-sam-blueprint/orders/src/metrics"
+	"github.com/go-sam-blueprint/orders/src/tracing"
 )
 
 // ErrNotFound reports that no order has the requested id.
@@ -132,6 +133,8 @@ func NewService(store Store, opts ...Option) (*Service, error) {
 // order — returns the first order again, with replayed true, and stores
 // nothing.
 func (s *Service) Create(ctx context.Context, n NewOrder, idempotencyKey string) (o Order, replayed bool, err error) {
+	ctx, span := tracing.Start(ctx, "orders.Create")
+	defer func() { tracing.End(span, err) }()
 	if s.idem == nil {
 		if o, err = s.create(ctx, n); err != nil {
 			return Order{}, false, fmt.Errorf("create order: %w", err)
@@ -189,8 +192,10 @@ func (s *Service) create(ctx context.Context, n NewOrder) (Order, error) {
 }
 
 // Get returns the order with the given id, or ErrNotFound.
-func (s *Service) Get(ctx context.Context, id uuid.UUID) (Order, error) {
-	o, err := s.store.Get(ctx, id)
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (o Order, err error) {
+	ctx, span := tracing.Start(ctx, "orders.Get")
+	defer func() { tracing.End(span, err) }()
+	o, err = s.store.Get(ctx, id)
 	if err != nil {
 		return Order{}, fmt.Errorf("get order: %w", err)
 	}
@@ -199,8 +204,10 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Order, error) {
 }
 
 // Delete removes the order with the given id and returns it, or ErrNotFound.
-func (s *Service) Delete(ctx context.Context, id uuid.UUID) (Order, error) {
-	o, err := s.store.Delete(ctx, id)
+func (s *Service) Delete(ctx context.Context, id uuid.UUID) (o Order, err error) {
+	ctx, span := tracing.Start(ctx, "orders.Delete")
+	defer func() { tracing.End(span, err) }()
+	o, err = s.store.Delete(ctx, id)
 	if err != nil {
 		return Order{}, fmt.Errorf("delete order: %w", err)
 	}
@@ -209,11 +216,13 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) (Order, error) {
 }
 
 // List returns up to limit orders, starting after pageToken ("" for the first page).
-func (s *Service) List(ctx context.Context, limit int, pageToken string) (Page, error) {
+func (s *Service) List(ctx context.Context, limit int, pageToken string) (p Page, err error) {
+	ctx, span := tracing.Start(ctx, "orders.List")
+	defer func() { tracing.End(span, err) }()
 	if limit < 1 {
 		return Page{}, fmt.Errorf("list orders: limit %d is below 1", limit)
 	}
-	p, err := s.store.List(ctx, limit, pageToken)
+	p, err = s.store.List(ctx, limit, pageToken)
 	if err != nil {
 		return Page{}, fmt.Errorf("list orders: %w", err)
 	}
