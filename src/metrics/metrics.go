@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -35,6 +36,9 @@ const (
 // ServiceDimension is the dimension every metric has.
 const ServiceDimension = "service"
 
+// metadataKey holds the EMF directive in a line.
+const metadataKey = "_aws"
+
 type metric struct {
 	unit   Unit
 	values []float64
@@ -53,8 +57,13 @@ func NewSet() *Set {
 }
 
 // Add records a value of the named metric. A name keeps the unit it was
-// first added with.
+// first added with. A value that is not finite, or a name that EMF keeps
+// for itself ("_aws", "service"), is dropped: JSON cannot carry the one,
+// and the other would break every metric of the line.
 func (s *Set) Add(name string, unit Unit, value float64) {
+	if name == "" || name == metadataKey || name == ServiceDimension || math.IsNaN(value) || math.IsInf(value, 0) {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.metrics[name]
@@ -151,11 +160,12 @@ func (e *Emitter) Flush(s *Set) error {
 	for len(names) > 0 {
 		// One line takes up to 100 metrics, and up to 100 values of each;
 		// metrics with values left over go round again.
+		// Properties first: a metric or the service dimension of the same
+		// name wins over one.
 		line := map[string]any{}
 		for k, v := range properties {
 			line[k] = v
 		}
-		line[ServiceDimension] = e.service
 		defs := make([]metricDef, 0, min(len(names), maxMetricsPerLine))
 		var rest []string
 		for i, name := range names {
@@ -176,7 +186,8 @@ func (e *Emitter) Flush(s *Set) error {
 				rest = append(rest, name)
 			}
 		}
-		line["_aws"] = metadata{
+		line[ServiceDimension] = e.service
+		line[metadataKey] = metadata{
 			Timestamp: timestamp,
 			CloudWatchMetrics: []directive{{
 				Namespace:  e.namespace,
