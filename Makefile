@@ -9,7 +9,10 @@ BIN      := bin
 # How AWS runs the function: a static linux/arm64 binary named bootstrap on
 # provided.al2023; lambda.norpc drops the legacy Go 1.x RPC runtime code.
 LAMBDA_ENV   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
-LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
+# TAGS=otlp compiles in the OpenTelemetry OTLP exporter (TRACING_EXPORTER=otlp).
+TAGS         ?=
+comma        := ,
+LAMBDA_FLAGS := -tags lambda.norpc$(if $(TAGS),$(comma)$(TAGS)) -trimpath -ldflags "-s -w"
 FUNCTIONS    := OrdersFunction
 
 .PHONY: help

@@ -6,7 +6,8 @@
 // Exporting is off by default: the global tracer is then OpenTelemetry's
 // no-op, so a span costs a few nanoseconds and nothing leaves the process.
 // Setup("otlp") sends spans over OTLP/HTTP (to the ADOT collector, or any
-// collector named by OTEL_EXPORTER_OTLP_ENDPOINT).
+// collector named by OTEL_EXPORTER_OTLP_ENDPOINT), in a bootstrap built
+// with the otlp tag.
 package tracing
 
 import (
@@ -20,9 +21,6 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
-	"go.opentelemetry.io/otel/sdk/resource"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -46,31 +44,19 @@ func End(span trace.Span, err error) {
 // Setup installs the global tracer provider for exporter ("none" or
 // "otlp"). It returns flush, to call at the end of every invocation (a
 // frozen Lambda sends nothing), and shutdown.
+//
+// The OTLP exporter and the OpenTelemetry SDK double the size of the
+// bootstrap, so they are compiled in only with the otlp build tag
+// (make build TAGS=otlp); without it, "otlp" fails start-up and says so.
 func Setup(ctx context.Context, exporter, service string) (flush, shutdown func(context.Context) error, err error) {
-	noop := func(context.Context) error { return nil }
 	switch exporter {
 	case "none":
+		noop := func(context.Context) error { return nil }
 		return noop, noop, nil
 	case "otlp":
-	default:
-		return nil, nil, fmt.Errorf("tracing: unknown exporter %q", exporter)
+		return setupOTLP(ctx, service)
 	}
-	exp, err := otlptracehttp.New(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("tracing: otlp exporter: %w", err)
-	}
-	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(attribute.String("service.name", service)))
-	if err != nil {
-		return nil, nil, fmt.Errorf("tracing: resource: %w", err)
-	}
-	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithBatcher(exp),
-		sdktrace.WithResource(res),
-		// X-Ray's sampling decision, carried in the trace header, rules.
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())),
-	)
-	otel.SetTracerProvider(tp)
-	return tp.ForceFlush, tp.Shutdown, nil
+	return nil, nil, fmt.Errorf("tracing: unknown exporter %q", exporter)
 }
 
 // AWSMiddleware adds a client span around every AWS SDK call ("DynamoDB.PutItem");
