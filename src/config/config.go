@@ -36,8 +36,9 @@ type Config struct {
 	AppConfig AppConfig `envPrefix:"APPCONFIG_"`
 
 	// TracingExporter is where spans go: "none" (the default, which costs
-	// nothing) or "otlp" (OTLP over HTTP; OTEL_EXPORTER_OTLP_ENDPOINT
-	// and the other standard OTEL_ variables apply).
+	// nothing) or "otlp" (OTLP over HTTP, in a bootstrap built with the
+	// otlp tag; OTEL_EXPORTER_OTLP_ENDPOINT and the other standard OTEL_
+	// variables apply).
 	TracingExporter string `env:"TRACING_EXPORTER" envDefault:"none"`
 
 	// Lambda sets these; the local runner sets them as Lambda would.
