@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -31,10 +32,10 @@ var actions = map[string]action{
 	"KEY_IN_VALUE":              {list, keyInValue},
 	"KEY_NOT_IN_VALUE":          {list, not(keyInValue)},
 	"VALUE_IN_KEY":              {anyValue, valueInKey},
-	"VALUE_NOT_IN_KEY":          {anyValue, not(valueInKey)},
+	"VALUE_NOT_IN_KEY":          {anyValue, valueNotInKey},
 	"ALL_IN_VALUE":              {list, allInValue},
 	"ANY_IN_VALUE":              {list, anyInValue},
-	"NONE_IN_VALUE":             {list, not(anyInValue)},
+	"NONE_IN_VALUE":             {list, noneInValue},
 	"MODULO_RANGE":              {moduloRange, inModuloRange},
 }
 
@@ -137,6 +138,18 @@ func valueInKey(a, b any) bool {
 	return ok && contains(al, b)
 }
 
+// valueNotInKey and noneInValue need a list in the context: another type
+// matches neither an "in" nor a "not in" condition.
+func valueNotInKey(a, b any) bool {
+	_, ok := a.([]any)
+	return ok && !valueInKey(a, b)
+}
+
+func noneInValue(a, b any) bool {
+	_, ok := a.([]any)
+	return ok && !anyInValue(a, b)
+}
+
 func allInValue(a, b any) bool {
 	al, ok := a.([]any)
 	bl, _ := b.([]any)
@@ -177,36 +190,34 @@ func integer(v any) (int64, bool) {
 // float64, slices []any and maps map[string]any.
 func normalize(v any) any {
 	switch v := v.(type) {
+	case nil, bool, string, float64:
+		return v
 	case json.Number:
 		f, err := v.Float64()
 		if err != nil {
 			return v.String()
 		}
 		return f
-	case int:
-		return float64(v)
-	case int32:
-		return float64(v)
-	case int64:
-		return float64(v)
-	case float32:
-		return float64(v)
-	case []string:
-		out := make([]any, len(v))
-		for i, s := range v {
-			out[i] = s
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = normalize(e)
-		}
-		return out
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, e := range v {
 			out[k] = normalize(e)
+		}
+		return out
+	}
+	// Any other number or slice type a caller may put in a context.
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return float64(rv.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return float64(rv.Uint())
+	case reflect.Float32:
+		return rv.Float()
+	case reflect.Slice, reflect.Array:
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = normalize(rv.Index(i).Interface())
 		}
 		return out
 	}

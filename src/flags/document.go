@@ -15,9 +15,11 @@ package flags
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 )
 
 // Document is a parsed and validated feature-flag document.
@@ -56,8 +58,8 @@ func Parse(data []byte) (*Document, error) {
 		return nil, errors.New(`feature flags: no "features" object`)
 	}
 	var features map[string]json.RawMessage
-	if err := unmarshal(raw, &features); err != nil {
-		return nil, fmt.Errorf(`feature flags: "features" is not an object: %w`, err)
+	if err := unmarshal(raw, &features); err != nil || features == nil {
+		return nil, fmt.Errorf(`feature flags: "features" is not an object: %w`, cmp.Or(err, errors.New("null")))
 	}
 	var errs []error
 	for name, raw := range features {
@@ -133,7 +135,8 @@ func parseFeature(raw json.RawMessage) (feature, error) {
 		return feature{}, err
 	}
 	out.def = normalize(out.def)
-	if len(f.Rules) == 0 {
+	// No rules, or null, as Powertools reads it: the default alone.
+	if len(f.Rules) == 0 || string(f.Rules) == "null" {
 		return out, nil
 	}
 	names, rules, err := orderedObject(f.Rules)
@@ -225,7 +228,7 @@ func unmarshal(data []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
-	if dec.More() {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errors.New("trailing data after the JSON value")
 	}
 	return nil
