@@ -13,7 +13,7 @@ LAMBDA_ENV   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 TAGS         ?=
 comma        := ,
 LAMBDA_FLAGS := -tags lambda.norpc$(if $(TAGS),$(comma)$(TAGS)) -trimpath -ldflags "-s -w"
-FUNCTIONS    := OrdersFunction
+FUNCTIONS    := CreateOrderFunction GetOrderFunction DeleteOrderFunction ListOrdersFunction
 
 .PHONY: help
 help: ## List the targets

@@ -32,7 +32,6 @@ import (
 func New(ctx context.Context, cfg config.Config, out io.Writer) (handler.LambdaFunc, error) {
 	log := logging.New(out, cfg.LogLevel,
 		slog.String("service", cfg.ServiceName),
-		slog.String("function_name", cfg.FunctionName),
 		slog.String("function_version", cfg.FunctionVersion))
 	emitter, err := metrics.NewEmitter(out, cfg.MetricsNamespace, cfg.ServiceName)
 	if err != nil {

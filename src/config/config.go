@@ -45,8 +45,8 @@ type Config struct {
 
 	// LogLevel is the function's application log level (LoggingConfig).
 	LogLevel Level `env:"AWS_LAMBDA_LOG_LEVEL" envDefault:"INFO"`
-	// FunctionName and FunctionVersion identify the function in logs.
-	FunctionName    string `env:"AWS_LAMBDA_FUNCTION_NAME"`
+	// FunctionVersion identifies the function's code in logs; each
+	// invocation's context names the function.
 	FunctionVersion string `env:"AWS_LAMBDA_FUNCTION_VERSION"`
 }
 

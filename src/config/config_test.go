@@ -66,8 +66,7 @@ func TestValues(t *testing.T) {
 		{"fatal", map[string]string{"AWS_LAMBDA_LOG_LEVEL": "fatal"}, func(t *testing.T, c config.Config) {
 			assert.Greater(t, c.LogLevel.Level(), slog.LevelError)
 		}},
-		{"function", map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "fn", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST"}, func(t *testing.T, c config.Config) {
-			assert.Equal(t, "fn", c.FunctionName)
+		{"function", map[string]string{"AWS_LAMBDA_FUNCTION_VERSION": "$LATEST"}, func(t *testing.T, c config.Config) {
 			assert.Equal(t, "$LATEST", c.FunctionVersion)
 		}},
 		{"otlp", map[string]string{"TRACING_EXPORTER": "otlp"}, func(t *testing.T, c config.Config) {

@@ -5,6 +5,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +36,8 @@ type Options struct {
 	// Stage is the stage name in request contexts; "Prod" when empty, as
 	// for SAM's implicit API.
 	Stage string
-	// FunctionName names the function in the Lambda context.
+	// FunctionName names the function in the Lambda context of a route
+	// whose x-amazon-apigateway-integration does not name one.
 	FunctionName string
 	// Timeout is the function's timeout, the deadline of each invocation's
 	// context. API Gateway's own 29 s when zero.
@@ -54,10 +57,10 @@ func New(spec *openapi3.T, invoke Invoke, opts Options) http.Handler {
 		opts.Timeout = 29 * time.Second
 	}
 	mux := http.NewServeMux()
-	for template := range spec.Paths.Map() {
-		// Every method of a known path reaches the function, which answers
+	for template, item := range spec.Paths.Map() {
+		// Every method of a known path reaches a function, which answers
 		// 405 for one the spec does not declare.
-		mux.Handle(template, &route{template: template, invoke: invoke, opts: opts})
+		mux.Handle(template, &route{template: template, invoke: invoke, opts: opts, functions: functions(item)})
 	}
 	mux.HandleFunc("/", notFound)
 	if opts.AccessLog == nil {
@@ -70,6 +73,40 @@ type route struct {
 	template string
 	invoke   Invoke
 	opts     Options
+	// functions names the function of each method; "" for any other.
+	functions map[string]string
+}
+
+// integrationFunction finds the function that an x-amazon-apigateway-
+// integration's uri names: ...functions/${CreateOrderFunction.Arn}/invocations.
+var integrationFunction = regexp.MustCompile(`\$\{(\w+)\.Arn\}`)
+
+// functions reads which function serves each method of a path, as the
+// deployed API routes them.
+func functions(item *openapi3.PathItem) map[string]string {
+	out := map[string]string{}
+	name := func(ext map[string]any) string {
+		raw, err := json.Marshal(ext["x-amazon-apigateway-integration"])
+		if err != nil {
+			return ""
+		}
+		if m := integrationFunction.FindSubmatch(raw); m != nil {
+			return string(m[1])
+		}
+		return ""
+	}
+	if anyMethod, ok := item.Extensions["x-amazon-apigateway-any-method"].(map[string]any); ok {
+		out[""] = name(anyMethod)
+	}
+	for method, op := range item.Operations() {
+		out[method] = name(op.Extensions)
+	}
+	return out
+}
+
+// function names the function that serves method.
+func (rt *route) function(method string) string {
+	return cmp.Or(rt.functions[method], rt.functions[""], rt.opts.FunctionName)
 }
 
 func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -83,7 +120,7 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
 		AwsRequestID:       uuid.NewString(),
-		InvokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:" + rt.opts.FunctionName,
+		InvokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:" + rt.function(r.Method),
 	})
 	resp, err := rt.invoke(ctx, event)
 	if err != nil {

@@ -28,7 +28,12 @@ paths:
   /api/orders:
     get: {responses: {"200": {description: ok}}}
   /api/orders/{orderId}:
+    x-amazon-apigateway-any-method:
+      x-amazon-apigateway-integration: {uri: {"Fn::Sub": "arn:...:functions/${GetFn.Arn}/invocations"}}
     get: {responses: {"200": {description: ok}}}
+    delete:
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration: {uri: {"Fn::Sub": "arn:...:functions/${DeleteFn.Arn}/invocations"}}
 `
 
 // recorder is a Lambda function that remembers the events it received and
@@ -116,7 +121,7 @@ func TestEventMatchesSAMLocal(t *testing.T) {
 	lc, ok := lambdacontext.FromContext(fn.ctxs[0])
 	require.True(t, ok)
 	assert.NotEmpty(t, lc.AwsRequestID)
-	assert.Contains(t, lc.InvokedFunctionArn, ":function:Fn")
+	assert.Contains(t, lc.InvokedFunctionArn, ":function:GetFn")
 	_, hasDeadline := fn.ctxs[0].Deadline()
 	assert.True(t, hasDeadline, "an invocation has the function's deadline")
 }
@@ -208,4 +213,27 @@ func TestAccessLog(t *testing.T) {
 	h := gateway.New(doc, (&recorder{resp: events.APIGatewayProxyResponse{StatusCode: 201}}).invoke, gateway.Options{AccessLog: &log})
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/api/orders?limit=1", nil))
 	assert.Regexp(t, `^\d\d:\d\d:\d\d GET /api/orders\?limit=1 201 \S+\n$`, log.String())
+}
+
+// Each method's invocation names the function that api.yaml routes it to,
+// as the deployed API does.
+func TestFunctionPerRoute(t *testing.T) {
+	t.Parallel()
+	fn := &recorder{resp: events.APIGatewayProxyResponse{StatusCode: 200}}
+	srv := newGateway(t, fn)
+	for _, method := range []string{http.MethodDelete, http.MethodGet, http.MethodPatch} {
+		req, err := http.NewRequest(method, srv.URL+"/api/orders/x", nil)
+		require.NoError(t, err)
+		do(t, req)
+	}
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/api/orders", nil)
+	require.NoError(t, err)
+	do(t, req)
+	var names []string
+	for _, ctx := range fn.ctxs {
+		lc, ok := lambdacontext.FromContext(ctx)
+		require.True(t, ok)
+		names = append(names, lc.InvokedFunctionArn[strings.LastIndex(lc.InvokedFunctionArn, ":")+1:])
+	}
+	assert.Equal(t, []string{"DeleteFn", "GetFn", "GetFn", "Fn"}, names)
 }

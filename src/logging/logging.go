@@ -14,12 +14,14 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
 // New returns a logger that writes JSON lines to w at level and above,
-// each with attrs (the service name, the function's name and version).
+// each with attrs (the service name, the function's version) and, inside
+// an invocation, the Lambda request id and the function's name.
 func New(w io.Writer, level slog.Leveler, attrs ...slog.Attr) *slog.Logger {
 	json := slog.NewJSONHandler(w, &slog.HandlerOptions{
 		Level:       level,
@@ -38,6 +40,16 @@ func With(ctx context.Context, attrs ...slog.Attr) context.Context {
 	return context.WithValue(ctx, ctxKey{}, all)
 }
 
+// functionName reads the function's name from its ARN,
+// arn:aws:lambda:region:account:function:name[:qualifier].
+func functionName(arn string) string {
+	parts := strings.SplitN(arn, ":", 8)
+	if len(parts) < 7 || parts[5] != "function" {
+		return ""
+	}
+	return parts[6]
+}
+
 // contextHandler adds the context's fields to every record.
 type contextHandler struct {
 	next slog.Handler
@@ -50,6 +62,9 @@ func (h *contextHandler) Enabled(ctx context.Context, level slog.Level) bool {
 func (h *contextHandler) Handle(ctx context.Context, r slog.Record) error {
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		r.AddAttrs(slog.String("requestId", lc.AwsRequestID))
+		if name := functionName(lc.InvokedFunctionArn); name != "" {
+			r.AddAttrs(slog.String("function_name", name))
+		}
 	}
 	if attrs, ok := ctx.Value(ctxKey{}).([]slog.Attr); ok {
 		r.AddAttrs(attrs...)

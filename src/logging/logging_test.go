@@ -32,9 +32,12 @@ func lines(t *testing.T, buf *bytes.Buffer) []map[string]any {
 func TestLinesCarryLambdaFormatAndContext(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	log := logging.New(&buf, slog.LevelInfo, slog.String("service", "orders"), slog.String("function_name", "fn"))
+	log := logging.New(&buf, slog.LevelInfo, slog.String("service", "orders"))
 
-	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "lambda-req"})
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
+		AwsRequestID:       "lambda-req",
+		InvokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:fn:live",
+	})
 	ctx = logging.With(ctx, slog.String("correlation_id", "apigw-req"))
 	ctx = logging.With(ctx, slog.Bool("cold_start", true))
 	log.InfoContext(ctx, "hello", "order_id", "o-1")

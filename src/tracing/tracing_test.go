@@ -426,4 +426,3 @@ func findSpan(t *testing.T, rec *tracetest.SpanRecorder, name string) sdktrace.R
 	require.Len(t, found, 1, "spans named %q among %q", name, names)
 	return found[0]
 }
-

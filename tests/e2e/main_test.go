@@ -99,7 +99,7 @@ func TestLocalRunnerLifecycle(t *testing.T) {
 	last := requests[len(requests)-1]
 	assert.Equal(t, "CreateOrder", last["operation"])
 	assert.Equal(t, created.JSON200.Id.String(), last["order_id"])
-	assert.Equal(t, "OrdersFunction", last["function_name"])
+	assert.Equal(t, "CreateOrderFunction", last["function_name"], "the function api.yaml routes creates to")
 	assert.Equal(t, false, last["cold_start"])
 	assert.NotEmpty(t, last["correlation_id"])
 	assert.Contains(t, r.Stdout(), `"OrderCreated":1`)

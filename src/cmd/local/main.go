@@ -96,8 +96,7 @@ func run(ctx context.Context) error {
 	}
 	srv := &http.Server{
 		Handler: gateway.New(spec, gateway.Invoke(invoke), gateway.Options{
-			FunctionName: functionName,
-			AccessLog:    os.Stderr,
+			AccessLog: os.Stderr,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -146,9 +145,6 @@ func localDynamoDB(ctx context.Context) (string, func(), error) {
 	return "moto_server at " + srv.Endpoint + " (started for this run; its data goes when it stops)", stop, nil
 }
 
-// functionName names the function in the Lambda context and the logs.
-const functionName = "OrdersFunction"
-
 // setFunctionEnv gives this process the environment that template.yaml
 // and Lambda give the function; a variable already set in the shell wins,
 // as with `sam local --env-vars`.
@@ -157,7 +153,9 @@ func setFunctionEnv(tmpl *sam.Template) error {
 	if err != nil {
 		return fmt.Errorf("function environment: %w", err)
 	}
-	vars["AWS_LAMBDA_FUNCTION_NAME"] = functionName
+	// One process serves every function: each invocation's Lambda context
+	// names its own function, as api.yaml routes it.
+	vars["AWS_LAMBDA_FUNCTION_NAME"] = "local"
 	vars["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST"
 	for k, v := range vars {
 		setDefault(k, v)
