@@ -66,8 +66,11 @@ e2e: ## Run the end-to-end tests against the local API, or against API_URL when 
 	$(GO) test -count=1 ./tests/e2e/...
 
 .PHONY: validate
-validate: ## Check template.yaml with cfn-lint
+validate: ## Check template.yaml: cfn-lint, then cfn-lint again after an offline SAM transform that inlines api.yaml
 	cfn-lint template.yaml
+	@mkdir -p $(BIN)
+	scripts/sam-transform template.yaml $(BIN)/template.transformed.json
+	cfn-lint $(BIN)/template.transformed.json
 
 .PHONY: clean
 clean: ## Remove build output

@@ -1,0 +1,193 @@
+// Package cfn loads the project's template as CloudFormation deploys it:
+// after the SAM transform, run offline by scripts/sam-transform, with
+// api.yaml inlined as the API's body. The infrastructure and security
+// suites assert on it.
+package cfn
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+)
+
+// Template is a CloudFormation template. Intrinsic functions stay as
+// CloudFormation's JSON has them: {"Ref": ...}, {"Fn::GetAtt": [...]}.
+type Template struct {
+	Parameters map[string]any       `json:"Parameters"`
+	Conditions map[string]any       `json:"Conditions"`
+	Mappings   map[string]any       `json:"Mappings"`
+	Resources  map[string]*Resource `json:"Resources"`
+	Outputs    map[string]any       `json:"Outputs"`
+}
+
+// Resource is one resource of a Template.
+type Resource struct {
+	Type                string         `json:"Type"`
+	Condition           string         `json:"Condition,omitempty"`
+	Properties          map[string]any `json:"Properties,omitempty"`
+	Metadata            map[string]any `json:"Metadata,omitempty"`
+	DeletionPolicy      any            `json:"DeletionPolicy,omitempty"`
+	UpdateReplacePolicy any            `json:"UpdateReplacePolicy,omitempty"`
+	DependsOn           any            `json:"DependsOn,omitempty"`
+}
+
+// Root is the repository's root directory.
+func Root() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Transform runs the offline SAM transform on the template at path and
+// returns the result; outDir receives the JSON file.
+func Transform(path, outDir string) (*Template, error) {
+	out := filepath.Join(outDir, "template.transformed.json")
+	cmd := exec.Command("python3", filepath.Join(Root(), "scripts", "sam-transform"), path, out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("sam-transform %s: %w\n%s", path, err, msg)
+	}
+	return Load(out)
+}
+
+// Load reads a CloudFormation template in JSON.
+func Load(path string) (*Template, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read template: %w", err)
+	}
+	var t Template
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return nil, fmt.Errorf("parse template %s: %w", path, err)
+	}
+	return &t, nil
+}
+
+// Clone returns a deep copy, for a test to break.
+func (t *Template) Clone() *Template {
+	raw, err := json.Marshal(t)
+	if err != nil {
+		panic(fmt.Sprintf("cfn: a parsed template always marshals: %v", err))
+	}
+	var c Template
+	if err := json.Unmarshal(raw, &c); err != nil {
+		panic(fmt.Sprintf("cfn: a marshalled template always parses: %v", err))
+	}
+	return &c
+}
+
+// IDs returns the logical ids of the resources of one type, sorted.
+func (t *Template) IDs(typ string) []string {
+	var ids []string
+	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
+		if t.Resources[id].Type == typ {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// Ref returns the logical id that v references with Ref, if it does.
+func Ref(v any) (string, bool) {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) != 1 {
+		return "", false
+	}
+	id, ok := m["Ref"].(string)
+	return id, ok
+}
+
+// GetAtt returns the logical id and attribute of an Fn::GetAtt, if v is one.
+func GetAtt(v any) (id, attr string, ok bool) {
+	m, isMap := v.(map[string]any)
+	if !isMap || len(m) != 1 {
+		return "", "", false
+	}
+	parts, isList := m["Fn::GetAtt"].([]any)
+	if !isList || len(parts) != 2 {
+		return "", "", false
+	}
+	id, ok1 := parts[0].(string)
+	attr, ok2 := parts[1].(string)
+	return id, attr, ok1 && ok2
+}
+
+// If returns the condition and branches of an Fn::If, if v is one.
+func If(v any) (condition string, whenTrue, whenFalse any, ok bool) {
+	m, isMap := v.(map[string]any)
+	if !isMap || len(m) != 1 {
+		return "", nil, nil, false
+	}
+	parts, isList := m["Fn::If"].([]any)
+	if !isList || len(parts) != 3 {
+		return "", nil, nil, false
+	}
+	condition, ok = parts[0].(string)
+	return condition, parts[1], parts[2], ok
+}
+
+// Path walks v through map keys and list indexes; nil when a step is missing.
+func Path(v any, steps ...any) any {
+	for _, step := range steps {
+		switch s := step.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil
+			}
+			v = m[s]
+		case int:
+			l, ok := v.([]any)
+			if !ok || s >= len(l) {
+				return nil
+			}
+			v = l[s]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+// Statement is one statement of an IAM policy document.
+type Statement struct {
+	Effect    string
+	Actions   []string
+	Resources []any
+	Principal any
+	Condition any
+}
+
+// Statements reads a policy document's statements; Action and Resource
+// may be one value or a list.
+func Statements(doc any) []Statement {
+	list, _ := Path(doc, "Statement").([]any)
+	out := make([]Statement, 0, len(list))
+	for _, raw := range list {
+		m, _ := raw.(map[string]any)
+		s := Statement{Principal: m["Principal"], Condition: m["Condition"]}
+		s.Effect, _ = m["Effect"].(string)
+		for _, a := range asList(m["Action"]) {
+			if name, ok := a.(string); ok {
+				s.Actions = append(s.Actions, name)
+			}
+		}
+		s.Resources = asList(m["Resource"])
+		out = append(out, s)
+	}
+	return out
+}
+
+func asList(v any) []any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return x
+	default:
+		return []any{x}
+	}
+}

@@ -1,0 +1,426 @@
+package infrastructure
+
+import (
+	"encoding/json"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-sam-blueprint/orders/src/config"
+	"github.com/go-sam-blueprint/orders/src/flags"
+	"github.com/go-sam-blueprint/orders/tests/cfn"
+)
+
+// functionOf is the function each operation runs on, by convention.
+func functionOf(operationID string) string {
+	return strings.ToUpper(operationID[:1]) + operationID[1:] + "Function"
+}
+
+var functions = []string{"CreateOrderFunction", "DeleteOrderFunction", "GetOrderFunction", "ListOrdersFunction"}
+
+var integrationFunction = regexp.MustCompile(`functions/\$\{(\w+)\.Arn\}/invocations`)
+
+func loadSpec(t *testing.T) *openapi3.T {
+	t.Helper()
+	spec, err := openapi3.NewLoader().LoadFromFile(filepath.Join(cfn.Root(), "api.yaml"))
+	require.NoError(t, err)
+	return spec
+}
+
+func integrationTarget(t *testing.T, ext any) string {
+	t.Helper()
+	uri := cfn.Path(ext, "uri", "Fn::Sub")
+	s, ok := uri.(string)
+	require.True(t, ok, "integration uri is an Fn::Sub: %v", ext)
+	m := integrationFunction.FindStringSubmatch(s)
+	require.NotNil(t, m, s)
+	return m[1]
+}
+
+// Every operation of api.yaml reaches its own function, through the API's
+// body, which is api.yaml itself: no second list of routes.
+func TestEveryOperationIntegratesItsFunction(t *testing.T) {
+	t.Parallel()
+	spec := loadSpec(t)
+	body := cfn.Path(tmpl.Resources["OrdersApi"].Properties, "Body")
+	paths, ok := cfn.Path(body, "paths").(map[string]any)
+	require.True(t, ok, "the API's body is api.yaml")
+	assert.ElementsMatch(t, spec.Paths.InMatchingOrder(), slices.Collect(maps.Keys(paths)))
+
+	seen := map[string]bool{}
+	for template, item := range spec.Paths.Map() {
+		for method, op := range item.Operations() {
+			integration := cfn.Path(paths, template, strings.ToLower(method), "x-amazon-apigateway-integration")
+			require.NotNil(t, integration, "%s %s has no integration", method, template)
+			assert.Equal(t, "aws_proxy", cfn.Path(integration, "type"))
+			assert.Equal(t, "POST", cfn.Path(integration, "httpMethod"))
+			target := integrationTarget(t, integration)
+			assert.Equal(t, functionOf(op.OperationID), target, "%s %s", method, template)
+			require.Contains(t, tmpl.Resources, target)
+			assert.Equal(t, "AWS::Lambda::Function", tmpl.Resources[target].Type)
+			seen[target] = true
+		}
+		// Undeclared methods reach a function too, which answers 405.
+		anyMethod := cfn.Path(paths, template, "x-amazon-apigateway-any-method", "x-amazon-apigateway-integration")
+		require.NotNil(t, anyMethod, "%s has no catch-all method", template)
+		integrationTarget(t, anyMethod)
+	}
+	assert.Equal(t, functions, slices.Sorted(maps.Keys(seen)), "each function serves an operation")
+	assert.Equal(t, "all", cfn.Path(body, "x-amazon-apigateway-request-validator"))
+	assert.Equal(t, true, cfn.Path(body, "x-amazon-apigateway-request-validators", "all", "validateRequestBody"))
+}
+
+// API Gateway's own answers are problem documents: 422 for an invalid body,
+// 404 for an unknown route instead of 403 "Missing Authentication Token".
+func TestGatewayResponsesAreProblems(t *testing.T) {
+	t.Parallel()
+	responses := cfn.Path(tmpl.Resources["OrdersApi"].Properties, "Body", "x-amazon-apigateway-gateway-responses")
+	for kind, status := range map[string]string{
+		"BAD_REQUEST_BODY": "422", "MISSING_AUTHENTICATION_TOKEN": "404", "THROTTLED": "429",
+		"UNSUPPORTED_MEDIA_TYPE": "415", "REQUEST_TOO_LARGE": "413", "WAF_FILTERED": "403", "INTEGRATION_TIMEOUT": "504",
+	} {
+		r := cfn.Path(responses, kind)
+		require.NotNil(t, r, kind)
+		assert.Equal(t, status, cfn.Path(r, "statusCode"), kind)
+		assert.Equal(t, "'application/problem+json'", cfn.Path(r, "responseParameters", "gatewayresponse.header.Content-Type"), kind)
+		body, ok := cfn.Path(r, "responseTemplates", "application/json").(string)
+		require.True(t, ok, kind)
+		// A template with $context left out is JSON; it must have the Problem's required members.
+		var problem map[string]any
+		require.NoError(t, json.Unmarshal([]byte(regexp.MustCompile(`\$[\w.()$]+`).ReplaceAllString(body, "x")), &problem), kind)
+		assert.Contains(t, problem, "type", kind)
+		assert.Contains(t, problem, "title", kind)
+		assert.EqualValues(t, mustAtoi(t, status), problem["status"], kind)
+	}
+}
+
+// API Gateway may invoke each function only for its own routes.
+func TestInvokePermissions(t *testing.T) {
+	t.Parallel()
+	permitted := map[string]string{}
+	for _, id := range tmpl.IDs("AWS::Lambda::Permission") {
+		p := tmpl.Resources[id].Properties
+		fn, ok := cfn.Ref(p["FunctionName"])
+		require.True(t, ok, id)
+		assert.Equal(t, "apigateway.amazonaws.com", p["Principal"], id)
+		src, _ := cfn.Path(p, "SourceArn", "Fn::Sub").(string)
+		assert.Contains(t, src, "${OrdersApi}/", id)
+		permitted[fn] = src
+	}
+	for _, fn := range functions {
+		assert.Contains(t, permitted, fn)
+	}
+	assert.True(t, strings.HasSuffix(permitted["CreateOrderFunction"], "/POST/api/orders"))
+	assert.True(t, strings.HasSuffix(permitted["DeleteOrderFunction"], "/DELETE/api/orders/*"))
+}
+
+func TestFunctions(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, functions, tmpl.IDs("AWS::Lambda::Function"))
+	required := requiredEnv(reflect.TypeFor[config.Config](), "")
+	require.Contains(t, required, "APPCONFIG_PROFILE", "requiredEnv reads nested prefixes")
+	for _, id := range functions {
+		t.Run(id, func(t *testing.T) {
+			t.Parallel()
+			r := tmpl.Resources[id]
+			p := r.Properties
+			assert.Equal(t, "provided.al2023", p["Runtime"])
+			assert.Equal(t, []any{"arm64"}, p["Architectures"])
+			assert.Equal(t, "bootstrap", p["Handler"])
+			assert.Equal(t, "makefile", cfn.Path(r.Metadata, "BuildMethod"), "sam build runs make build-%s", id)
+			assert.Equal(t, "Active", cfn.Path(p, "TracingConfig", "Mode"))
+			assert.Equal(t, "JSON", cfn.Path(p, "LoggingConfig", "LogFormat"))
+			assert.NotEmpty(t, cfn.Path(p, "LoggingConfig", "ApplicationLogLevel"))
+			group, ok := cfn.Ref(cfn.Path(p, "LoggingConfig", "LogGroup"))
+			require.True(t, ok, "an explicit log group")
+			assert.Equal(t, "AWS::Logs::LogGroup", tmpl.Resources[group].Type)
+			assert.NotNil(t, tmpl.Resources[group].Properties["RetentionInDays"])
+			assert.EqualValues(t, 256, p["MemorySize"])
+			assert.EqualValues(t, 10, p["Timeout"])
+
+			vars, _ := cfn.Path(p, "Environment", "Variables").(map[string]any)
+			for _, name := range required {
+				assert.Contains(t, vars, name, "the typed config requires it")
+			}
+			for name, ref := range map[string]string{"ORDERS_TABLE_NAME": "OrdersTable", "IDEMPOTENCY_TABLE_NAME": "IdempotencyTable"} {
+				got, _ := cfn.Ref(vars[name])
+				assert.Equal(t, ref, got, name)
+			}
+			// The environment must also parse: every value set is valid for the config.
+			plain := map[string]string{}
+			for k, v := range vars {
+				plain[k] = "x"
+				if s, ok := v.(string); ok {
+					plain[k] = s
+				} else if n, ok := v.(float64); ok {
+					plain[k] = jsonNumber(n)
+				}
+			}
+			_, err := config.LoadFrom(plain)
+			require.NoError(t, err)
+		})
+	}
+}
+
+// `sam build` runs make build-<LogicalId> for each function: the Makefile
+// has one, and it builds what make build does.
+func TestMakefileBuildsEveryFunction(t *testing.T) {
+	t.Parallel()
+	for _, id := range functions {
+		out, err := exec.Command("make", "-n", "-C", cfn.Root(), "build-"+id, "ARTIFACTS_DIR=/tmp/artifacts").CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		cmd := string(out)
+		for _, want := range []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64", "-tags lambda.norpc", "-trimpath", `-ldflags "-s -w"`, "-o /tmp/artifacts/bootstrap", "./src/cmd/orders"} {
+			assert.Contains(t, cmd, want, id)
+		}
+	}
+}
+
+// Each role allows exactly what its function's operation does.
+func TestRolesAreLeastPrivilege(t *testing.T) {
+	t.Parallel()
+	want := map[string][]string{
+		"CreateOrderFunction": {
+			"OrdersTable:dynamodb:PutItem",
+			"IdempotencyTable:dynamodb:DeleteItem", "IdempotencyTable:dynamodb:PutItem", "IdempotencyTable:dynamodb:UpdateItem",
+			"flags-profile:appconfig:GetLatestConfiguration", "flags-profile:appconfig:StartConfigurationSession",
+		},
+		"GetOrderFunction":    {"OrdersTable:dynamodb:GetItem"},
+		"DeleteOrderFunction": {"OrdersTable:dynamodb:DeleteItem"},
+		"ListOrdersFunction":  {"OrdersTable:dynamodb:Scan"},
+	}
+	for fn, grants := range want {
+		role, _, ok := cfn.GetAtt(tmpl.Resources[fn].Properties["Role"])
+		require.True(t, ok, fn)
+		var got []string
+		policies, _ := tmpl.Resources[role].Properties["Policies"].([]any)
+		for _, policy := range policies {
+			for _, s := range cfn.Statements(cfn.Path(policy, "PolicyDocument")) {
+				require.Equal(t, "Allow", s.Effect)
+				for _, res := range s.Resources {
+					for _, action := range s.Actions {
+						got = append(got, resourceName(t, res)+":"+action)
+					}
+				}
+			}
+		}
+		slices.Sort(got)
+		slices.Sort(grants)
+		assert.Equal(t, grants, got, fn)
+	}
+}
+
+func resourceName(t *testing.T, res any) string {
+	t.Helper()
+	if id, attr, ok := cfn.GetAtt(res); ok && attr == "Arn" {
+		return id
+	}
+	if sub, ok := cfn.Path(res, "Fn::Sub").(string); ok && strings.Contains(sub, ":appconfig:") &&
+		strings.Contains(sub, "/configuration/${FeatureFlagsProfile.ConfigurationProfileId}") {
+		return "flags-profile"
+	}
+	t.Fatalf("unexpected resource %v", res)
+	return ""
+}
+
+// Only the function that reads flags carries the AppConfig Agent, arm64.
+func TestAppConfigAgentLayer(t *testing.T) {
+	t.Parallel()
+	for _, fn := range functions {
+		layers, _ := tmpl.Resources[fn].Properties["Layers"].([]any)
+		if fn != "CreateOrderFunction" {
+			assert.Empty(t, layers, fn)
+			continue
+		}
+		require.Len(t, layers, 1)
+		cond, _, fallback, ok := cfn.If(layers[0])
+		require.True(t, ok)
+		assert.Equal(t, "HasExtensionLayerArn", cond)
+		assert.Equal(t, "AppConfigExtensionArm64", cfn.Path(fallback, "Fn::FindInMap", 0))
+	}
+	regions, _ := tmpl.Mappings["AppConfigExtensionArm64"].(map[string]any)
+	require.NotEmpty(t, regions)
+	for region, v := range regions {
+		arn, _ := cfn.Path(v, "Arn").(string)
+		assert.Regexp(t, `^arn:aws:lambda:`+region+`:\d{12}:layer:AWS-AppConfig-Extension-Arm64:\d+$`, arn)
+	}
+}
+
+func TestTables(t *testing.T) {
+	t.Parallel()
+	for _, id := range []string{"OrdersTable", "IdempotencyTable"} {
+		r := tmpl.Resources[id]
+		p := r.Properties
+		assert.Equal(t, "PAY_PER_REQUEST", p["BillingMode"], id)
+		assert.Equal(t, true, cfn.Path(p, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"), id)
+		assert.Equal(t, true, cfn.Path(p, "SSESpecification", "SSEEnabled"), id)
+		assert.Equal(t, "id", cfn.Path(p, "KeySchema", 0, "AttributeName"), id)
+		for name, v := range map[string]any{"DeletionProtectionEnabled": p["DeletionProtectionEnabled"], "DeletionPolicy": r.DeletionPolicy, "UpdateReplacePolicy": r.UpdateReplacePolicy} {
+			cond, yes, no, ok := cfn.If(v)
+			require.True(t, ok, "%s %s depends on the environment", id, name)
+			assert.Equal(t, "IsProduction", cond)
+			if name == "DeletionProtectionEnabled" {
+				assert.Equal(t, []any{true, false}, []any{yes, no})
+			} else {
+				assert.Equal(t, []any{"Retain", "Delete"}, []any{yes, no})
+			}
+		}
+	}
+	assert.Equal(t, "expiration", cfn.Path(tmpl.Resources["IdempotencyTable"].Properties, "TimeToLiveSpecification", "AttributeName"))
+	assert.Equal(t, true, cfn.Path(tmpl.Resources["IdempotencyTable"].Properties, "TimeToLiveSpecification", "Enabled"))
+}
+
+// AppConfig deploys exactly the repository's flags file.
+func TestFlagsDeployedAreTheRepositoryFile(t *testing.T) {
+	t.Parallel()
+	file, err := os.ReadFile(filepath.Join(cfn.Root(), "src", "flags", "flags.json"))
+	require.NoError(t, err)
+	content, _ := tmpl.Resources["FeatureFlagsVersion"].Properties["Content"].(string)
+	assert.JSONEq(t, string(file), content, "update FeatureFlagsVersion's Content in template.yaml to match src/flags/flags.json")
+	_, err = flags.Parse([]byte(content))
+	require.NoError(t, err)
+
+	d := tmpl.Resources["FeatureFlagsDeployment"].Properties
+	v, attr, _ := cfn.GetAtt(d["ConfigurationVersion"])
+	assert.Equal(t, []string{"FeatureFlagsVersion", "VersionNumber"}, []string{v, attr})
+	s, _ := cfn.Ref(d["DeploymentStrategyId"])
+	assert.Equal(t, "AWS::AppConfig::DeploymentStrategy", tmpl.Resources[s].Type)
+}
+
+func TestWafOnlyInProduction(t *testing.T) {
+	t.Parallel()
+	for _, typ := range []string{"AWS::WAFv2::WebACL", "AWS::WAFv2::WebACLAssociation", "AWS::WAFv2::LoggingConfiguration"} {
+		ids := tmpl.IDs(typ)
+		require.Len(t, ids, 1, typ)
+		assert.Equal(t, "IsProduction", tmpl.Resources[ids[0]].Condition, typ)
+	}
+	acl := tmpl.Resources["WebAcl"].Properties
+	assert.Equal(t, "REGIONAL", acl["Scope"])
+	var groups []string
+	rateBased := false
+	rules, _ := acl["Rules"].([]any)
+	for _, r := range rules {
+		if name, ok := cfn.Path(r, "Statement", "ManagedRuleGroupStatement", "Name").(string); ok {
+			groups = append(groups, name)
+		}
+		if cfn.Path(r, "Statement", "RateBasedStatement") != nil {
+			rateBased = true
+		}
+	}
+	assert.ElementsMatch(t, []string{"AWSManagedRulesCommonRuleSet", "AWSManagedRulesAmazonIpReputationList",
+		"AWSManagedRulesAnonymousIpList", "AWSManagedRulesKnownBadInputsRuleSet"}, groups)
+	assert.True(t, rateBased)
+	arn, _ := cfn.Path(tmpl.Resources["WebAclAssociation"].Properties, "ResourceArn", "Fn::Sub").(string)
+	assert.Contains(t, arn, "/restapis/${OrdersApi}/stages/${OrdersApiStage}")
+	logGroup := tmpl.Resources["WafLogGroup"]
+	assert.Equal(t, "IsProduction", logGroup.Condition)
+	name, _ := cfn.Path(logGroup.Properties, "LogGroupName", "Fn::Sub").(string)
+	assert.True(t, strings.HasPrefix(name, "aws-waf-logs-"), name)
+}
+
+func TestAlarmsNotifyTheEncryptedTopic(t *testing.T) {
+	t.Parallel()
+	alarms := tmpl.IDs("AWS::CloudWatch::Alarm")
+	assert.GreaterOrEqual(t, len(alarms), 2+3*len(functions)+2*2, "API, per function, per table")
+	for _, id := range alarms {
+		actions, _ := tmpl.Resources[id].Properties["AlarmActions"].([]any)
+		require.NotEmpty(t, actions, id)
+		topic, _ := cfn.Ref(actions[0])
+		assert.Equal(t, "AlarmTopic", topic, id)
+		assert.NotEmpty(t, tmpl.Resources[id].Properties["AlarmDescription"], id)
+	}
+	key, _ := cfn.Ref(tmpl.Resources["AlarmTopic"].Properties["KmsMasterKeyId"])
+	assert.Equal(t, "AlarmKey", key)
+	assert.Equal(t, true, tmpl.Resources["AlarmKey"].Properties["EnableKeyRotation"])
+	assert.Equal(t, "HasAlarmEmail", tmpl.Resources["AlarmEmailSubscription"].Condition)
+	for _, fn := range functions {
+		for _, metric := range []string{"Errors", "Duration", "Throttles"} {
+			assert.True(t, hasAlarm(fn, metric), "%s has a %s alarm", fn, metric)
+		}
+	}
+}
+
+func hasAlarm(fn, metric string) bool {
+	for _, id := range tmpl.IDs("AWS::CloudWatch::Alarm") {
+		p := tmpl.Resources[id].Properties
+		name, _ := cfn.Ref(cfn.Path(p, "Dimensions", 0, "Value"))
+		if p["MetricName"] == metric && name == fn {
+			return true
+		}
+	}
+	return false
+}
+
+func TestDashboardsAndOutputs(t *testing.T) {
+	t.Parallel()
+	assert.Len(t, tmpl.IDs("AWS::CloudWatch::Dashboard"), 2)
+	for _, name := range []string{"ApiUrl", "OrdersTableName", "IdempotencyTableName", "AlarmTopicArn"} {
+		assert.Contains(t, tmpl.Outputs, name)
+	}
+	stage := tmpl.Resources["OrdersApiStage"].Properties
+	assert.Equal(t, true, stage["TracingEnabled"])
+	assert.NotNil(t, stage["AccessLogSetting"])
+	stageName, _ := cfn.Ref(stage["StageName"])
+	assert.Equal(t, "Environment", stageName, "the stage is named after the environment")
+	assert.Equal(t, []any{"dev", "staging", "production"}, cfn.Path(tmpl.Parameters, "Environment", "AllowedValues"))
+}
+
+// The offline transform is what catches a broken reference inside api.yaml,
+// which cfn-lint on template.yaml alone cannot see.
+func TestValidationCatchesABrokenReferenceInTheSpec(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, name := range []string{"template.yaml", "api.yaml"} {
+		raw, err := os.ReadFile(filepath.Join(cfn.Root(), name))
+		require.NoError(t, err)
+		if name == "api.yaml" {
+			raw = []byte(strings.Replace(string(raw), "${CreateOrderFunction.Arn}", "${NoSuchFunction.Arn}", 1))
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), raw, 0o600))
+	}
+	broken, err := cfn.Transform(filepath.Join(dir, "template.yaml"), dir)
+	require.NoError(t, err, "the transform itself does not check references")
+	require.NotNil(t, broken)
+	out, err := exec.Command("cfn-lint", filepath.Join(dir, "template.transformed.json")).CombinedOutput()
+	require.Error(t, err, "cfn-lint must fail")
+	assert.Contains(t, string(out), "NoSuchFunction")
+}
+
+// requiredEnv lists the variables that config.Config cannot do without.
+func requiredEnv(typ reflect.Type, prefix string) []string {
+	var out []string
+	for f := range typ.Fields() {
+		if p, ok := f.Tag.Lookup("envPrefix"); ok {
+			out = append(out, requiredEnv(f.Type, prefix+p)...)
+			continue
+		}
+		tag := f.Tag.Get("env")
+		name, opts, _ := strings.Cut(tag, ",")
+		if strings.Contains(opts, "required") {
+			out = append(out, prefix+name)
+		}
+	}
+	return out
+}
+
+func jsonNumber(n float64) string {
+	raw, _ := json.Marshal(n)
+	return string(raw)
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, json.Unmarshal([]byte(s), &n))
+	return n
+}
