@@ -22,8 +22,14 @@ func TestSamconfigEnvironments(t *testing.T) {
 		"import json, sys, tomllib; print(json.dumps(tomllib.load(open(sys.argv[1], 'rb'))))",
 		filepath.Join(cfn.Root(), "samconfig.toml")).Output()
 	require.NoError(t, err)
-	var conf map[string]map[string]map[string]map[string]any
-	require.NoError(t, json.Unmarshal(out, &conf))
+	var raw map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(out, &raw))
+	conf := map[string]map[string]map[string]map[string]any{}
+	for _, env := range []string{"dev", "staging", "production"} {
+		var c map[string]map[string]map[string]any
+		require.NoError(t, json.Unmarshal(raw[env], &c), "samconfig.toml has [%s]", env)
+		conf[env] = c
+	}
 
 	stacks := map[string]bool{}
 	for _, env := range []string{"dev", "staging", "production"} {
