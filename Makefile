@@ -72,6 +72,24 @@ validate: ## Check template.yaml: cfn-lint, then cfn-lint again after an offline
 	scripts/sam-transform template.yaml $(BIN)/template.transformed.json
 	cfn-lint $(BIN)/template.transformed.json
 
+ENV ?= dev
+
+.PHONY: deploy
+deploy: ## Build and deploy the stack of ENV (dev, staging, production) with sam
+	@./scripts/check-tools sam
+	sam build
+	sam deploy --config-env $(ENV)
+
+.PHONY: sync
+sync: ## Keep the ENV stack (dev by default) in sync with the code as you save (sam sync --watch)
+	@./scripts/check-tools sam
+	sam sync --watch --config-env $(ENV)
+
+.PHONY: destroy
+destroy: ## Delete the ENV stack (production keeps its tables: they are retained)
+	@./scripts/check-tools sam
+	sam delete --config-env $(ENV)
+
 .PHONY: clean
 clean: ## Remove build output
 	rm -rf $(BIN) .aws-sam
