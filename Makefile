@@ -65,6 +65,10 @@ integration: ## Run the data-access tests against moto_server
 e2e: ## Run the end-to-end tests against the local API, or against API_URL when set
 	$(GO) test -count=1 ./tests/e2e/...
 
+.PHONY: breaking
+breaking: ## Fail on changes to api.yaml that break clients (BASE=<ref>; default: merge base with origin/main)
+	./scripts/breaking
+
 .PHONY: validate
 validate: ## Check template.yaml: cfn-lint, then cfn-lint again after an offline SAM transform that inlines api.yaml
 	cfn-lint template.yaml
