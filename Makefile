@@ -13,7 +13,7 @@ LAMBDA_ENV   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 TAGS         ?=
 comma        := ,
 LAMBDA_FLAGS := -tags lambda.norpc$(if $(TAGS),$(comma)$(TAGS)) -trimpath -ldflags "-s -w"
-FUNCTIONS    := CreateOrderFunction GetOrderFunction DeleteOrderFunction ListOrdersFunction
+FUNCTIONS    := CreateOrderFunction GetOrderFunction DeleteOrderFunction ListOrdersFunction DocsFunction
 
 .PHONY: help
 help: ## List the targets
@@ -35,13 +35,21 @@ fmt: ## Format the Go code
 .PHONY: build
 build: $(addprefix build-,$(FUNCTIONS)) ## Build each function's bootstrap under bin/, as `sam build` does
 
+.PHONY: docs-assets
+docs-assets: ## Install the pinned Swagger UI and copy its files where the docs function embeds them
+	@./scripts/docs-assets
+
 # `sam build` calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
+build-DocsFunction: docs-assets
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(or $(ARTIFACTS_DIR),$(BIN)/DocsFunction)/bootstrap ./src/cmd/docs
+
 build-%:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(or $(ARTIFACTS_DIR),$(BIN)/$*)/bootstrap ./src/cmd/orders
 
 .PHONY: run
 run: ## Serve the API on http://127.0.0.1:3000 (PORT overrides) with a local DynamoDB, like `sam local start-api`
 	@./scripts/check-tools run
+	@./scripts/docs-assets
 	@echo "Building the local runner..."
 	@$(GO) build -o $(BIN)/local ./src/cmd/local
 	@PORT=$(PORT) exec $(BIN)/local
@@ -49,6 +57,7 @@ run: ## Serve the API on http://127.0.0.1:3000 (PORT overrides) with a local Dyn
 .PHONY: test
 test: ## Run every test: unit, integration, e2e, generated-code drift, template checks
 	@./scripts/check-tools test
+	@./scripts/docs-assets
 	$(GO) vet ./...
 	$(GO) test -race ./...
 	@$(MAKE) --no-print-directory validate

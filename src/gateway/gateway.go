@@ -44,6 +44,9 @@ type Options struct {
 	Timeout time.Duration
 	// AccessLog receives one line per request; nothing is logged when nil.
 	AccessLog io.Writer
+	// Functions hands the routes of the functions it names to their own
+	// handlers; every other route goes to New's invoke.
+	Functions map[string]Invoke
 }
 
 // New returns an http.Handler that routes the spec's paths to invoke. A
@@ -122,7 +125,11 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		AwsRequestID:       uuid.NewString(),
 		InvokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:" + rt.function(r.Method),
 	})
-	resp, err := rt.invoke(ctx, event)
+	invoke := rt.invoke
+	if fn, ok := rt.opts.Functions[rt.function(r.Method)]; ok {
+		invoke = fn
+	}
+	resp, err := invoke(ctx, event)
 	if err != nil {
 		slog.ErrorContext(ctx, "function error", "error", err)
 		gatewayError(w, http.StatusBadGateway, `{"message":"Internal server error"}`)
@@ -153,16 +160,18 @@ func (rt *route) event(r *http.Request, body []byte) events.APIGatewayProxyReque
 		MultiValueHeaders: headers,
 		PathParameters:    pathParameters(r, rt.template),
 		RequestContext: events.APIGatewayProxyRequestContext{
-			AccountID:        "123456789012",
-			ResourceID:       "123456",
-			APIID:            "1234567890",
-			Stage:            rt.opts.Stage,
-			RequestID:        uuid.NewString(),
-			ResourcePath:     rt.template,
-			HTTPMethod:       r.Method,
-			Protocol:         "HTTP/1.1",
-			DomainName:       r.Host,
-			Path:             "/" + rt.opts.Stage + r.URL.Path,
+			AccountID:    "123456789012",
+			ResourceID:   "123456",
+			APIID:        "1234567890",
+			Stage:        rt.opts.Stage,
+			RequestID:    uuid.NewString(),
+			ResourcePath: rt.template,
+			HTTPMethod:   r.Method,
+			Protocol:     "HTTP/1.1",
+			DomainName:   r.Host,
+			// The path as the client sent it: locally there is no stage
+			// prefix, as on an API's custom domain.
+			Path:             r.URL.Path,
 			RequestTime:      now.Format("02/Jan/2006:15:04:05 -0700"),
 			RequestTimeEpoch: now.UnixMilli(),
 			Identity: events.APIGatewayRequestIdentity{

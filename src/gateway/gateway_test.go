@@ -106,7 +106,7 @@ func TestEventMatchesSAMLocal(t *testing.T) {
 	rc := e.RequestContext
 	assert.Equal(t, "dev", rc.Stage)
 	assert.Equal(t, "/api/orders/{orderId}", rc.ResourcePath)
-	assert.Equal(t, "/dev/api/orders/abc", rc.Path)
+	assert.Equal(t, "/api/orders/abc", rc.Path, "as the client sent it")
 	assert.Equal(t, "127.0.0.1", rc.Identity.SourceIP)
 	assert.Equal(t, "123456789012", rc.AccountID)
 	assert.NotZero(t, rc.RequestTimeEpoch)
@@ -236,4 +236,19 @@ func TestFunctionPerRoute(t *testing.T) {
 		names = append(names, lc.InvokedFunctionArn[strings.LastIndex(lc.InvokedFunctionArn, ":")+1:])
 	}
 	assert.Equal(t, []string{"DeleteFn", "GetFn", "GetFn", "Fn"}, names)
+}
+
+func TestFunctionsHaveTheirOwnHandlers(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(spec))
+	require.NoError(t, err)
+	main := &recorder{resp: events.APIGatewayProxyResponse{StatusCode: 200}}
+	deleter := &recorder{resp: events.APIGatewayProxyResponse{StatusCode: 204}}
+	h := gateway.New(doc, main.invoke, gateway.Options{Functions: map[string]gateway.Invoke{"DeleteFn": deleter.invoke}})
+	for _, method := range []string{http.MethodDelete, http.MethodGet} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, "/api/orders/x", nil))
+	}
+	assert.Len(t, deleter.events, 1)
+	assert.Equal(t, http.MethodDelete, deleter.events[0].HTTPMethod)
+	assert.Len(t, main.events, 1)
 }

@@ -40,7 +40,7 @@ type Telemetry struct {
 // An event that cannot be read as an HTTP request is answered with 400, not
 // a function error, so that API Gateway never turns bad input into a 502.
 func Lambda(h http.Handler, t Telemetry) LambdaFunc {
-	adapter := httpadapter.New(h)
+	serve := Adapt(h)
 	var warm atomic.Bool
 	return func(ctx context.Context, event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 		cold := !warm.Swap(true)
@@ -60,7 +60,7 @@ func Lambda(h http.Handler, t Telemetry) LambdaFunc {
 		ctx = logging.With(ctx, fields...)
 		ctx, span := tracing.Start(tracing.ContextWithXRay(ctx, header), event.HTTPMethod+" "+event.Resource)
 
-		resp, err := serve(ctx, adapter, h, event)
+		resp, err := serve(ctx, event)
 		tracing.End(span, err)
 
 		if ferr := t.Metrics.Flush(set); ferr != nil {
@@ -72,6 +72,15 @@ func Lambda(h http.Handler, t Telemetry) LambdaFunc {
 			}
 		}
 		return resp, err
+	}
+}
+
+// Adapt turns h into a Lambda handler of REST proxy events, and nothing
+// more: an event that is no HTTP request gets 400.
+func Adapt(h http.Handler) LambdaFunc {
+	adapter := httpadapter.New(h)
+	return func(ctx context.Context, event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+		return serve(ctx, adapter, h, event)
 	}
 }
 

@@ -32,7 +32,9 @@ import (
 	"github.com/go-sam-blueprint/orders/src/api"
 	"github.com/go-sam-blueprint/orders/src/app"
 	"github.com/go-sam-blueprint/orders/src/config"
+	"github.com/go-sam-blueprint/orders/src/docs"
 	"github.com/go-sam-blueprint/orders/src/gateway"
+	"github.com/go-sam-blueprint/orders/src/handler"
 	"github.com/go-sam-blueprint/orders/src/localdynamo"
 	"github.com/go-sam-blueprint/orders/src/sam"
 )
@@ -94,15 +96,20 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load embedded api spec: %w", err)
 	}
+	docsHandler, err := docs.New(spec, docs.Assets())
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Handler: gateway.New(spec, gateway.Invoke(invoke), gateway.Options{
 			AccessLog: os.Stderr,
+			Functions: map[string]gateway.Invoke{"DocsFunction": gateway.Invoke(handler.Adapt(docsHandler))},
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	url := "http://" + listener.Addr().String()
-	fmt.Fprintf(os.Stderr, "Orders API on %s (try: curl %s/api/orders)\nDynamoDB: %s\nFeature flags: %s (edits apply within %s)\nCtrl-C stops it.\n",
-		url, url, dynamo, flagsPath, cfg.AppConfig.MaxAge)
+	fmt.Fprintf(os.Stderr, "Orders API on %s (try: curl %s/api/orders; docs: %s/swagger)\nDynamoDB: %s\nFeature flags: %s (edits apply within %s)\nCtrl-C stops it.\n",
+		url, url, url, dynamo, flagsPath, cfg.AppConfig.MaxAge)
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(listener) }()
