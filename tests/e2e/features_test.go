@@ -96,8 +96,7 @@ func TestFeatureFlagChangesTheAnswer(t *testing.T) {
 	r, err := startRunner(runnerBin, "FLAGS_FILE="+flagsFile, "APPCONFIG_MAX_AGE_SECONDS=1")
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, r.Stop()) })
-	c, err := api.NewClientWithResponses(r.URL)
-	require.NoError(t, err)
+	c := newClientAt(t, r.URL)
 
 	count := 0
 	premium := func(name string) bool {

@@ -57,11 +57,11 @@ func run(m *testing.M) int {
 	return code
 }
 
+// newClient is the generated client for the API under test; every answer
+// is checked against api.yaml (see contract).
 func newClient(t *testing.T) *api.ClientWithResponses {
 	t.Helper()
-	c, err := api.NewClientWithResponses(baseURL)
-	require.NoError(t, err)
-	return c
+	return newClientAt(t, baseURL)
 }
 
 // The runner prints where it serves and which DynamoDB it uses, and on
@@ -78,8 +78,7 @@ func TestLocalRunnerLifecycle(t *testing.T) {
 
 	// The function's log and metric lines show on the runner's stdout, as
 	// with sam local.
-	c, err := api.NewClientWithResponses(r.URL)
-	require.NoError(t, err)
+	c := newClientAt(t, r.URL)
 	created, err := c.CreateOrderWithResponse(context.Background(), nil, api.CreateOrderRequest{CustomerName: "Logged", OrderItemCount: 1})
 	require.NoError(t, err)
 	require.Equal(t, 200, created.StatusCode())

@@ -22,7 +22,10 @@ const (
 
 func createOrder(t *testing.T, c *api.ClientWithResponses, name string, count int) api.Order {
 	t.Helper()
-	resp, err := c.CreateOrderWithResponse(context.Background(), nil, api.CreateOrderJSONRequestBody{CustomerName: name, OrderItemCount: count})
+	// A fresh key: a run repeated within the idempotency window, as against
+	// a deployed API, must not replay an earlier run's order.
+	resp, err := c.CreateOrderWithResponse(context.Background(), nil, api.CreateOrderJSONRequestBody{CustomerName: name, OrderItemCount: count},
+		withKey(uuid.NewString()))
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, resp.StatusCode(), string(resp.Body))
 	require.NotNil(t, resp.JSON200)
@@ -178,7 +181,7 @@ func TestBadRequestsAreProblems(t *testing.T) {
 			t.Parallel()
 			req, err := http.NewRequestWithContext(context.Background(), tt.method, baseURL+tt.path, http.NoBody)
 			require.NoError(t, err)
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := do(t, req)
 			require.NoError(t, err)
 			defer resp.Body.Close()
 			require.Equal(t, tt.status, resp.StatusCode)
