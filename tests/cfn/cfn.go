@@ -45,6 +45,14 @@ func Root() string {
 // Transform runs the offline SAM transform on the template at path and
 // returns the result; outDir receives the JSON file.
 func Transform(path, outDir string) (*Template, error) {
+	// Python reads these, not the test binary; go test caches a result
+	// until a file the test itself opened changes, so open them here, or a
+	// broken template.yaml would keep an old pass.
+	for _, input := range []string{path, filepath.Join(filepath.Dir(path), "api.yaml"), filepath.Join(Root(), "scripts", "sam-transform")} {
+		if _, err := os.ReadFile(input); err != nil {
+			return nil, fmt.Errorf("read %s: %w", input, err)
+		}
+	}
 	out := filepath.Join(outDir, "template.transformed.json")
 	cmd := exec.Command("python3", filepath.Join(Root(), "scripts", "sam-transform"), path, out)
 	if msg, err := cmd.CombinedOutput(); err != nil {

@@ -1,0 +1,958 @@
+// Package security is a rule pack in the spirit of cdk-nag's AwsSolutions
+// pack, for the template as CloudFormation deploys it (after the SAM
+// transform, see package cfn). Each Rule reads the template and reports
+// one Finding per resource that breaks it; the tests hold the project's
+// template to every rule and break a copy for each rule to prove it can
+// fail.
+package security
+
+import (
+	"fmt"
+	"iter"
+	"maps"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/go-sam-blueprint/orders/tests/cfn"
+)
+
+// ProductionCondition is the template's condition that holds in production.
+const ProductionCondition = "IsProduction"
+
+// Finding is one resource that breaks a rule.
+type Finding struct {
+	Resource string // logical id
+	Message  string
+}
+
+func (f Finding) String() string { return f.Resource + ": " + f.Message }
+
+// Rule is one check of the pack.
+type Rule struct {
+	ID          string
+	Description string
+	Check       func(t *cfn.Template) []Finding
+}
+
+// AllowedManagedPolicies are the AWS managed policies a role may attach, as
+// the path after arn:<partition>:iam::aws:policy/. SAM attaches the first
+// two to every function role (Tracing: Active adds the X-Ray one); API
+// Gateway's account-wide logging role needs the third.
+var AllowedManagedPolicies = []string{
+	"service-role/AWSLambdaBasicExecutionRole",
+	"AWSXrayWriteOnlyAccess",
+	"service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+}
+
+// AllowedRuntimes are the Lambda runtimes functions may use: the Go
+// functions run as custom runtimes on Amazon Linux 2023 (go1.x and
+// provided.al2 are deprecated or on their way out).
+var AllowedRuntimes = []string{"provided.al2023"}
+
+// RequiredManagedRuleGroups are the AWS managed WAF rule groups every web
+// ACL must run (in block mode).
+var RequiredManagedRuleGroups = []string{
+	"AWSManagedRulesCommonRuleSet",
+	"AWSManagedRulesAmazonIpReputationList",
+	"AWSManagedRulesAnonymousIpList",
+	"AWSManagedRulesKnownBadInputsRuleSet",
+}
+
+// Suppression accepts a rule's findings on resources whose logical ids
+// match Resource (a path.Match pattern), for a written Reason. Only for
+// findings that SAM itself causes; the tests fail on a suppression that no
+// longer matches anything, so a fixed template drops it.
+type Suppression struct {
+	RuleID, Resource, Reason string
+}
+
+// Suppressions are the accepted findings on the project's template.
+var Suppressions = []Suppression{}
+
+// Suppressed returns the suppression that accepts f under rule ruleID.
+func Suppressed(ruleID string, f Finding) (Suppression, bool) {
+	for _, s := range Suppressions {
+		if s.RuleID != ruleID {
+			continue
+		}
+		if ok, _ := path.Match(s.Resource, f.Resource); ok {
+			return s, true
+		}
+	}
+	return Suppression{}, false
+}
+
+// Rules is the pack.
+var Rules = []Rule{
+	// ---------------------------------------------------------------- IAM
+	{"IAM1", "Identity policies allow no wildcard actions (\"*\", \"service:*\", or NotAction): each role may do only what its code does.", checkWildcardActions},
+	{"IAM2", "Identity policies allow no Resource \"*\" (or NotResource): each permission names the resources it is for.", checkWildcardResources},
+	{"IAM3", "Principals attach only allowlisted AWS managed policies (Lambda basic execution, X-Ray write, API Gateway logging): managed policies are broad and change under us.", checkManagedPolicies},
+	{"IAM4", "Role trust policies let only AWS services assume the role: no account, user or \"*\" can take a service's permissions.", checkTrustPolicies},
+	{"IAM5", "Every Lambda function has a role of its own from this template: permissions stay per operation, never pooled.", checkRolePerFunction},
+	{"POL1", "Resource policies (SNS topics, KMS keys, ...) never Allow Principal \"*\" without a Condition: that would open the resource to every AWS account.", checkPublicResourcePolicies},
+
+	// ------------------------------------------------------------- Lambda
+	{"L1", "Every Lambda permission names a service principal and a SourceArn: only that service, for that source, may invoke (no confused deputy).", checkLambdaPermissions},
+	{"L2", "Every Lambda function traces with X-Ray (TracingConfig Mode Active): requests can be followed across services.", checkLambdaTracing},
+	{"L3", "Every Lambda function logs JSON (LoggingConfig LogFormat JSON): logs are structured and queryable, levels filter them.", checkLambdaLogFormat},
+	{"L4", "Every Lambda function logs to a log group of this template (LoggingConfig LogGroup Ref): its retention is ours, not an unbounded default group.", checkLambdaLogGroup},
+	{"L5", "Every Lambda function runs an allowlisted runtime (provided.al2023): no deprecated runtimes without security patches.", checkLambdaRuntime},
+	{"L6", "Every Lambda function runs on arm64 (Graviton): the architecture the code is built and tested for.", checkLambdaArchitecture},
+	{"L7", "No Lambda function URL without authentication (AuthType NONE): functions are reached only through the API and its WAF.", checkLambdaURLs},
+
+	// ----------------------------------------------------------- DynamoDB
+	{"DDB1", "DynamoDB tables have point-in-time recovery: data can be restored after a bad write or delete.", checkTablePITR},
+	{"DDB2", "DynamoDB tables have SSE enabled (KMS at rest): encryption keys are auditable in KMS.", checkTableSSE},
+	{"DDB3", "DynamoDB tables bill on demand (PAY_PER_REQUEST): no provisioned capacity to exhaust and throttle (availability).", checkTableBilling},
+	{"DDB4", "DynamoDB tables have deletion protection in production: a mistaken API call cannot drop the data.", checkTableDeletionProtection},
+	{"DDB5", "DynamoDB tables have DeletionPolicy and UpdateReplacePolicy Retain in production: a stack delete or replacement keeps the data.", checkTableRetain},
+
+	// --------------------------------------------------------- CloudWatch
+	{"LOG1", "Every log group sets RetentionInDays: logs (which hold request data) are not kept forever.", checkLogRetention},
+	{"CW1", "Every CloudWatch alarm has AlarmActions: an alarm nobody hears is no alarm.", checkAlarmActions},
+
+	// -------------------------------------------------------- API Gateway
+	{"APIG1", "Every API stage writes access logs (AccessLogSetting with DestinationArn and Format): who called what is recorded.", checkStageAccessLogs},
+	{"APIG2", "Every REST API body applies a request validator that validates body and parameters, to every operation: malformed input stops at the edge.", checkRequestValidation},
+	{"APIG3", "Every API stage traces with X-Ray (TracingEnabled true).", checkStageTracing},
+	{"APIG4", "Every API stage sets throttling (ThrottlingRateLimit and ThrottlingBurstLimit for /* *): a flood cannot exhaust the functions or the account.", checkStageThrottling},
+	{"APIG5", "Every API stage sets an execution LoggingLevel (ERROR or INFO) for /* * and never DataTraceEnabled: errors are logged, request and response bodies never are.", checkStageExecutionLogging},
+	{"APIG6", "Every API stage enables per-method CloudWatch metrics (MetricsEnabled for /* *): abuse and errors are visible per route.", checkStageMetrics},
+	{"APIG7", "No API Gateway Deployment creates a stage of its own (StageName): such a stage has none of the managed stage's WAF, throttling or logging.", checkDeploymentStages},
+
+	// ---------------------------------------------------------------- WAF
+	{"WAF1", "Every API stage has a WAFv2 WebACLAssociation whose ResourceArn names it: requests pass the WAF before the API.", checkStageWAF},
+	{"WAF2", "Every WAFv2 web ACL has a LoggingConfiguration with a destination: blocked and allowed requests are recorded.", checkWAFLogging},
+	{"WAF3", "Every WAFv2 web ACL runs the AWS common, IP reputation, anonymous IP and known-bad-inputs rule groups (not in count mode) and a blocking rate-based rule.", checkWAFRules},
+	{"WAF4", "WAFv2 resources carry Condition IsProduction: the WAF is production's, and its cost stays out of dev stacks.", checkWAFCondition},
+
+	// ----------------------------------------------------------- KMS, SNS
+	{"KMS1", "Symmetric KMS keys rotate (EnableKeyRotation true): a leaked key version has a bounded life.", checkKeyRotation},
+	{"SNS1", "SNS topics are encrypted with KMS (KmsMasterKeyId): alarm contents are encrypted at rest.", checkTopicEncryption},
+	{"SNS2", "Every SNS topic has a topic policy that Denies sns:Publish to everyone when aws:SecureTransport is \"false\": TLS only.", checkTopicTLS},
+}
+
+// -------------------------------------------------------------------- IAM
+
+// policyDoc is one policy document and where it sits.
+type policyDoc struct {
+	resource, where string
+	doc             any
+}
+
+// identityPolicies are the policies that grant principals of this template
+// permissions: inline policies of roles, users and groups, and
+// AWS::IAM::Policy and AWS::IAM::ManagedPolicy documents.
+func identityPolicies(t *cfn.Template) []policyDoc {
+	var docs []policyDoc
+	for id, r := range resources(t, "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy") {
+		switch r.Type {
+		case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy":
+			docs = append(docs, policyDoc{id, "PolicyDocument", r.Properties["PolicyDocument"]})
+		default:
+			list, _ := r.Properties["Policies"].([]any)
+			for i, p := range list {
+				name, _ := cfn.Path(p, "PolicyName").(string)
+				if name == "" {
+					name = fmt.Sprintf("Policies[%d]", i)
+				}
+				docs = append(docs, policyDoc{id, "policy " + name, cfn.Path(p, "PolicyDocument")})
+			}
+		}
+	}
+	return docs
+}
+
+// statement is one raw policy statement.
+type statement map[string]any
+
+// statements reads a document's Statement, a list or a single statement.
+func statements(doc any) []statement {
+	var out []statement
+	switch s := cfn.Path(doc, "Statement").(type) {
+	case map[string]any:
+		out = append(out, s)
+	case []any:
+		for _, raw := range s {
+			m, _ := raw.(map[string]any)
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (s statement) effect() string {
+	e, _ := s["Effect"].(string)
+	return e
+}
+
+func (s statement) label(i int) string {
+	if sid, ok := s["Sid"].(string); ok && sid != "" {
+		return "statement " + sid
+	}
+	return fmt.Sprintf("statement %d", i)
+}
+
+func (s statement) actions() []string {
+	var out []string
+	for _, a := range asList(s["Action"]) {
+		if name, ok := a.(string); ok {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func (s statement) hasCondition() bool {
+	m, ok := s["Condition"].(map[string]any)
+	return ok && len(m) > 0
+}
+
+// isWildcardAction is "*" or a whole service, "service:*".
+func isWildcardAction(a string) bool {
+	if a == "*" {
+		return true
+	}
+	_, op, ok := strings.Cut(a, ":")
+	return ok && op == "*"
+}
+
+func checkWildcardActions(t *cfn.Template) []Finding {
+	var out []Finding
+	for _, d := range identityPolicies(t) {
+		for i, s := range statements(d.doc) {
+			if s.effect() != "Allow" {
+				continue
+			}
+			if s["NotAction"] != nil {
+				out = append(out, Finding{d.resource, fmt.Sprintf("%s, %s: Allow with NotAction grants every other action", d.where, s.label(i))})
+			}
+			for _, a := range s.actions() {
+				if isWildcardAction(a) {
+					out = append(out, Finding{d.resource, fmt.Sprintf("%s, %s: wildcard action %q", d.where, s.label(i), a)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func checkWildcardResources(t *cfn.Template) []Finding {
+	var out []Finding
+	for _, d := range identityPolicies(t) {
+		for i, s := range statements(d.doc) {
+			if s.effect() != "Allow" {
+				continue
+			}
+			if s["NotResource"] != nil {
+				out = append(out, Finding{d.resource, fmt.Sprintf("%s, %s: Allow with NotResource grants every other resource", d.where, s.label(i))})
+			}
+			if s["Resource"] == nil && s["NotResource"] == nil {
+				out = append(out, Finding{d.resource, fmt.Sprintf("%s, %s: no Resource", d.where, s.label(i))})
+			}
+			for _, r := range asList(s["Resource"]) {
+				if r == "*" {
+					out = append(out, Finding{d.resource, fmt.Sprintf("%s, %s: Resource \"*\"", d.where, s.label(i))})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// awsManagedPolicyPrefix matches arn:<partition>:iam::aws:policy/, the
+// partition literal or ${AWS::Partition} in an Fn::Sub.
+var awsManagedPolicyPrefix = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|\$\{AWS::Partition\}):iam::aws:policy/`)
+
+// managedPolicyName returns the path of an AWS managed policy's ARN, given
+// as a string or an Fn::Sub.
+func managedPolicyName(v any) (string, bool) {
+	arn, ok := subString(v)
+	if !ok {
+		return "", false
+	}
+	loc := awsManagedPolicyPrefix.FindStringIndex(arn)
+	if loc == nil {
+		return "", false
+	}
+	return arn[loc[1]:], true
+}
+
+func checkManagedPolicies(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group") {
+		for _, arn := range asList(r.Properties["ManagedPolicyArns"]) {
+			name, ok := managedPolicyName(arn)
+			switch {
+			case !ok:
+				out = append(out, Finding{id, fmt.Sprintf("managed policy %v is not an AWS managed policy ARN this rule can read", arn)})
+			case !slices.Contains(AllowedManagedPolicies, name):
+				out = append(out, Finding{id, fmt.Sprintf("managed policy %q is not allowlisted", name)})
+			}
+		}
+	}
+	return out
+}
+
+// servicePrincipal matches a service principal, such as lambda.amazonaws.com.
+var servicePrincipal = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$`)
+
+func isServicePrincipal(v any) bool {
+	s, ok := v.(string)
+	return ok && servicePrincipal.MatchString(s)
+}
+
+func checkTrustPolicies(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::IAM::Role") {
+		stmts := statements(r.Properties["AssumeRolePolicyDocument"])
+		if len(stmts) == 0 {
+			out = append(out, Finding{id, "no AssumeRolePolicyDocument statements"})
+		}
+		for i, s := range stmts {
+			if s.effect() != "Allow" {
+				continue
+			}
+			p, ok := s["Principal"].(map[string]any)
+			if !ok || len(p) == 0 {
+				out = append(out, Finding{id, fmt.Sprintf("trust %s: principal %v is not a service", s.label(i), s["Principal"])})
+				continue
+			}
+			for _, kind := range slices.Sorted(maps.Keys(p)) {
+				if kind != "Service" {
+					out = append(out, Finding{id, fmt.Sprintf("trust %s: %s principal %v may assume the role", s.label(i), kind, p[kind])})
+					continue
+				}
+				for _, svc := range asList(p[kind]) {
+					if !isServicePrincipal(svc) {
+						out = append(out, Finding{id, fmt.Sprintf("trust %s: %v is not a service principal", s.label(i), svc)})
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func checkRolePerFunction(t *cfn.Template) []Finding {
+	var out []Finding
+	users := map[string][]string{}
+	for id, r := range resources(t, "AWS::Lambda::Function") {
+		role, attr, ok := cfn.GetAtt(r.Properties["Role"])
+		if !ok || attr != "Arn" || t.Resources[role] == nil || t.Resources[role].Type != "AWS::IAM::Role" {
+			out = append(out, Finding{id, fmt.Sprintf("Role %v is not Fn::GetAtt [<a role of this template>, Arn]", r.Properties["Role"])})
+			continue
+		}
+		users[role] = append(users[role], id)
+	}
+	for _, role := range slices.Sorted(maps.Keys(users)) {
+		if fns := users[role]; len(fns) > 1 {
+			for _, fn := range fns {
+				out = append(out, Finding{fn, fmt.Sprintf("role %s serves %s", role, strings.Join(fns, ", "))})
+			}
+		}
+	}
+	return out
+}
+
+// resourcePolicies are, per resource type, the property that holds its
+// resource policy.
+var resourcePolicies = map[string]string{
+	"AWS::SNS::TopicPolicy":               "PolicyDocument",
+	"AWS::KMS::Key":                       "KeyPolicy",
+	"AWS::SQS::QueuePolicy":               "PolicyDocument",
+	"AWS::S3::BucketPolicy":               "PolicyDocument",
+	"AWS::SecretsManager::ResourcePolicy": "ResourcePolicy",
+	"AWS::ApiGateway::RestApi":            "Policy",
+}
+
+// isPublicPrincipal is "*", or a principal map naming "*" (as {"AWS": "*"}).
+func isPublicPrincipal(p any) bool {
+	if p == "*" {
+		return true
+	}
+	m, ok := p.(map[string]any)
+	if !ok {
+		return false
+	}
+	for _, v := range m {
+		if slices.Contains(asList(v), any("*")) {
+			return true
+		}
+	}
+	return false
+}
+
+func checkPublicResourcePolicies(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, slices.Sorted(maps.Keys(resourcePolicies))...) {
+		prop := resourcePolicies[r.Type]
+		for i, s := range statements(r.Properties[prop]) {
+			if s.effect() == "Allow" && isPublicPrincipal(s["Principal"]) && !s.hasCondition() {
+				out = append(out, Finding{id, fmt.Sprintf("%s %s: Allow to Principal %v without a Condition", prop, s.label(i), s["Principal"])})
+			}
+		}
+	}
+	return out
+}
+
+// ----------------------------------------------------------------- Lambda
+
+func checkLambdaPermissions(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::Lambda::Permission") {
+		if !isServicePrincipal(r.Properties["Principal"]) {
+			out = append(out, Finding{id, fmt.Sprintf("Principal %v is not a service principal", r.Properties["Principal"])})
+		}
+		if empty(r.Properties["SourceArn"]) {
+			out = append(out, Finding{id, "no SourceArn: any resource of the service, in any account, may invoke"})
+		}
+	}
+	return out
+}
+
+func checkLambdaTracing(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::Lambda::Function") {
+		if mode := cfn.Path(r.Properties, "TracingConfig", "Mode"); mode != "Active" {
+			out = append(out, Finding{id, fmt.Sprintf("TracingConfig Mode is %v, not Active", mode)})
+		}
+	}
+	return out
+}
+
+func checkLambdaLogFormat(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::Lambda::Function") {
+		if f := cfn.Path(r.Properties, "LoggingConfig", "LogFormat"); f != "JSON" {
+			out = append(out, Finding{id, fmt.Sprintf("LoggingConfig LogFormat is %v, not JSON", f)})
+		}
+	}
+	return out
+}
+
+func checkLambdaLogGroup(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::Lambda::Function") {
+		lg := cfn.Path(r.Properties, "LoggingConfig", "LogGroup")
+		ref, ok := cfn.Ref(lg)
+		if !ok || t.Resources[ref] == nil || t.Resources[ref].Type != "AWS::Logs::LogGroup" {
+			out = append(out, Finding{id, fmt.Sprintf("LoggingConfig LogGroup %v is not a Ref to a log group of this template", lg)})
+		}
+	}
+	return out
+}
+
+func checkLambdaRuntime(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::Lambda::Function") {
+		rt, _ := r.Properties["Runtime"].(string)
+		if !slices.Contains(AllowedRuntimes, rt) {
+			out = append(out, Finding{id, fmt.Sprintf("Runtime %v is not one of %v", r.Properties["Runtime"], AllowedRuntimes)})
+		}
+	}
+	return out
+}
+
+func checkLambdaArchitecture(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::Lambda::Function") {
+		if a := r.Properties["Architectures"]; !slices.Equal(asList(a), []any{"arm64"}) {
+			out = append(out, Finding{id, fmt.Sprintf("Architectures %v, not [arm64]", a)})
+		}
+	}
+	return out
+}
+
+func checkLambdaURLs(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::Lambda::Url") {
+		if a := r.Properties["AuthType"]; a != "AWS_IAM" {
+			out = append(out, Finding{id, fmt.Sprintf("function URL with AuthType %v bypasses the API and its WAF", a)})
+		}
+	}
+	return out
+}
+
+// --------------------------------------------------------------- DynamoDB
+
+func checkTablePITR(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::DynamoDB::Table") {
+		if !isTrue(cfn.Path(r.Properties, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled")) {
+			out = append(out, Finding{id, "point-in-time recovery is off"})
+		}
+	}
+	return out
+}
+
+func checkTableSSE(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::DynamoDB::Table") {
+		if !isTrue(cfn.Path(r.Properties, "SSESpecification", "SSEEnabled")) {
+			out = append(out, Finding{id, "SSESpecification SSEEnabled is not true"})
+		}
+	}
+	return out
+}
+
+func checkTableBilling(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::DynamoDB::Table") {
+		if m := r.Properties["BillingMode"]; m != "PAY_PER_REQUEST" {
+			out = append(out, Finding{id, fmt.Sprintf("BillingMode %v, not PAY_PER_REQUEST", m)})
+		}
+	}
+	return out
+}
+
+func checkTableDeletionProtection(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::DynamoDB::Table") {
+		if v := r.Properties["DeletionProtectionEnabled"]; !inProduction(v, isTrue) {
+			out = append(out, Finding{id, fmt.Sprintf("DeletionProtectionEnabled %v is not true in production", v)})
+		}
+	}
+	return out
+}
+
+func checkTableRetain(t *cfn.Template) []Finding {
+	var out []Finding
+	isRetain := func(v any) bool { return v == "Retain" }
+	for id, r := range resources(t, "AWS::DynamoDB::Table") {
+		if !inProduction(r.DeletionPolicy, isRetain) {
+			out = append(out, Finding{id, fmt.Sprintf("DeletionPolicy %v is not Retain in production", r.DeletionPolicy)})
+		}
+		if !inProduction(r.UpdateReplacePolicy, isRetain) {
+			out = append(out, Finding{id, fmt.Sprintf("UpdateReplacePolicy %v is not Retain in production", r.UpdateReplacePolicy)})
+		}
+	}
+	return out
+}
+
+// ------------------------------------------------------------- CloudWatch
+
+func checkLogRetention(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::Logs::LogGroup") {
+		if empty(r.Properties["RetentionInDays"]) {
+			out = append(out, Finding{id, "no RetentionInDays: logs are kept forever"})
+		}
+	}
+	return out
+}
+
+func checkAlarmActions(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm") {
+		if len(asList(r.Properties["AlarmActions"])) == 0 {
+			out = append(out, Finding{id, "no AlarmActions"})
+		}
+	}
+	return out
+}
+
+// ------------------------------------------------------------ API Gateway
+
+func checkStageAccessLogs(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::ApiGateway::Stage") {
+		s := r.Properties["AccessLogSetting"]
+		if empty(cfn.Path(s, "DestinationArn")) || empty(cfn.Path(s, "Format")) {
+			out = append(out, Finding{id, "no AccessLogSetting with DestinationArn and Format"})
+		}
+	}
+	return out
+}
+
+// fullValidator says whether the named validator of an API body validates
+// both the body and the parameters.
+func fullValidator(body any, name any) bool {
+	n, ok := name.(string)
+	if !ok {
+		return false
+	}
+	v := cfn.Path(body, "x-amazon-apigateway-request-validators", n)
+	return isTrue(cfn.Path(v, "validateRequestBody")) && isTrue(cfn.Path(v, "validateRequestParameters"))
+}
+
+var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method"}
+
+func checkRequestValidation(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::ApiGateway::RestApi") {
+		body, ok := r.Properties["Body"].(map[string]any)
+		if !ok {
+			out = append(out, Finding{id, "no inline Body to read the request validator from"})
+			continue
+		}
+		name := body["x-amazon-apigateway-request-validator"]
+		if !fullValidator(body, name) {
+			out = append(out, Finding{id, fmt.Sprintf("x-amazon-apigateway-request-validator %v does not name a validator of body and parameters", name)})
+		}
+		// An operation may choose its own validator; it must be as strict.
+		paths, _ := body["paths"].(map[string]any)
+		for _, p := range slices.Sorted(maps.Keys(paths)) {
+			for _, m := range httpMethods {
+				op, ok := cfn.Path(paths[p], m).(map[string]any)
+				if !ok {
+					continue
+				}
+				if own, set := op["x-amazon-apigateway-request-validator"]; set && !fullValidator(body, own) {
+					out = append(out, Finding{id, fmt.Sprintf("%s %s: request validator %v does not validate body and parameters", m, p, own)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func checkStageTracing(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::ApiGateway::Stage") {
+		if !isTrue(r.Properties["TracingEnabled"]) {
+			out = append(out, Finding{id, "TracingEnabled is not true"})
+		}
+	}
+	return out
+}
+
+// catchAll returns a stage's method setting for every resource and method.
+func catchAll(r *cfn.Resource) (map[string]any, bool) {
+	for _, s := range asList(r.Properties["MethodSettings"]) {
+		m, ok := s.(map[string]any)
+		if ok && m["ResourcePath"] == "/*" && m["HttpMethod"] == "*" {
+			return m, true
+		}
+	}
+	return nil, false
+}
+
+func checkStageThrottling(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::ApiGateway::Stage") {
+		m, _ := catchAll(r)
+		for _, limit := range []string{"ThrottlingRateLimit", "ThrottlingBurstLimit"} {
+			if !positive(m[limit]) {
+				out = append(out, Finding{id, fmt.Sprintf("MethodSettings /* * %s is %v, not a positive limit", limit, m[limit])})
+			}
+		}
+	}
+	return out
+}
+
+func checkStageExecutionLogging(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::ApiGateway::Stage") {
+		if m, _ := catchAll(r); m["LoggingLevel"] != "ERROR" && m["LoggingLevel"] != "INFO" {
+			out = append(out, Finding{id, fmt.Sprintf("MethodSettings /* * LoggingLevel is %v, not ERROR or INFO", m["LoggingLevel"])})
+		}
+		for _, s := range asList(r.Properties["MethodSettings"]) {
+			where := fmt.Sprintf("%v %v", cfn.Path(s, "ResourcePath"), cfn.Path(s, "HttpMethod"))
+			if d := cfn.Path(s, "DataTraceEnabled"); d != nil && !isFalse(d) {
+				out = append(out, Finding{id, fmt.Sprintf("MethodSettings %s DataTraceEnabled: request and response bodies reach the logs", where)})
+			}
+			if cfn.Path(s, "LoggingLevel") == "OFF" {
+				out = append(out, Finding{id, fmt.Sprintf("MethodSettings %s LoggingLevel OFF", where)})
+			}
+		}
+	}
+	return out
+}
+
+func checkStageMetrics(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::ApiGateway::Stage") {
+		if m, _ := catchAll(r); !isTrue(m["MetricsEnabled"]) {
+			out = append(out, Finding{id, "MethodSettings /* * MetricsEnabled is not true"})
+		}
+	}
+	return out
+}
+
+func checkDeploymentStages(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::ApiGateway::Deployment") {
+		if name := r.Properties["StageName"]; name != nil {
+			out = append(out, Finding{id, fmt.Sprintf("creates stage %v of its own, outside any AWS::ApiGateway::Stage's settings and WAF", name)})
+		}
+	}
+	return out
+}
+
+// -------------------------------------------------------------------- WAF
+
+// stageARNSuffixes are the ways a ResourceArn's Fn::Sub may name a stage:
+// /restapis/${Api}/stages/${Stage} or with the stage's name.
+func stageARNSuffixes(id string, r *cfn.Resource) []string {
+	api, ok := cfn.Ref(r.Properties["RestApiId"])
+	if !ok {
+		return nil
+	}
+	names := []string{"${" + id + "}"}
+	if p, ok := cfn.Ref(r.Properties["StageName"]); ok {
+		names = append(names, "${"+p+"}")
+	} else if s, ok := r.Properties["StageName"].(string); ok {
+		names = append(names, s)
+	}
+	var out []string
+	for _, n := range names {
+		out = append(out, "/restapis/${"+api+"}/stages/"+n)
+	}
+	return out
+}
+
+func checkStageWAF(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::ApiGateway::Stage") {
+		want := stageARNSuffixes(id, r)
+		found := false
+		for _, a := range resources(t, "AWS::WAFv2::WebACLAssociation") {
+			arn, _ := subString(a.Properties["ResourceArn"])
+			if slices.ContainsFunc(want, func(s string) bool { return strings.HasSuffix(arn, s) }) && !empty(a.Properties["WebACLArn"]) {
+				found = true
+			}
+		}
+		if !found {
+			out = append(out, Finding{id, "no WAFv2 WebACLAssociation names this stage"})
+		}
+	}
+	return out
+}
+
+func checkWAFLogging(t *cfn.Template) []Finding {
+	var out []Finding
+	for id := range resources(t, "AWS::WAFv2::WebACL") {
+		found := false
+		for _, l := range resources(t, "AWS::WAFv2::LoggingConfiguration") {
+			acl, attr, ok := cfn.GetAtt(l.Properties["ResourceArn"])
+			if ok && acl == id && attr == "Arn" && len(asList(l.Properties["LogDestinationConfigs"])) > 0 {
+				found = true
+			}
+		}
+		if !found {
+			out = append(out, Finding{id, "no WAFv2 LoggingConfiguration with a destination for this web ACL"})
+		}
+	}
+	return out
+}
+
+func checkWAFRules(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::WAFv2::WebACL") {
+		groups := map[string]bool{}
+		rateLimited := false
+		for _, rule := range asList(r.Properties["Rules"]) {
+			name := cfn.Path(rule, "Name")
+			if g, ok := cfn.Path(rule, "Statement", "ManagedRuleGroupStatement").(map[string]any); ok && g["VendorName"] == "AWS" {
+				if cfn.Path(rule, "OverrideAction", "None") == nil {
+					out = append(out, Finding{id, fmt.Sprintf("rule %v: managed rule group %v does not block (OverrideAction is not None)", name, g["Name"])})
+					continue
+				}
+				if n, ok := g["Name"].(string); ok {
+					groups[n] = true
+				}
+			}
+			if cfn.Path(rule, "Statement", "RateBasedStatement") != nil {
+				if cfn.Path(rule, "Action", "Block") == nil {
+					out = append(out, Finding{id, fmt.Sprintf("rule %v: rate-based rule does not Block", name)})
+					continue
+				}
+				rateLimited = true
+			}
+		}
+		for _, g := range RequiredManagedRuleGroups {
+			if !groups[g] {
+				out = append(out, Finding{id, "does not run the AWS managed rule group " + g})
+			}
+		}
+		if !rateLimited {
+			out = append(out, Finding{id, "no blocking rate-based rule"})
+		}
+	}
+	return out
+}
+
+func checkWAFCondition(t *cfn.Template) []Finding {
+	var out []Finding
+	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
+		r := t.Resources[id]
+		if strings.HasPrefix(r.Type, "AWS::WAFv2::") && r.Condition != ProductionCondition {
+			out = append(out, Finding{id, fmt.Sprintf("Condition is %q, not %s", r.Condition, ProductionCondition)})
+		}
+	}
+	return out
+}
+
+// --------------------------------------------------------------- KMS, SNS
+
+func checkKeyRotation(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::KMS::Key") {
+		// Only symmetric encryption keys can rotate automatically.
+		if spec := r.Properties["KeySpec"]; spec != nil && spec != "SYMMETRIC_DEFAULT" {
+			continue
+		}
+		if !isTrue(r.Properties["EnableKeyRotation"]) {
+			out = append(out, Finding{id, "EnableKeyRotation is not true"})
+		}
+	}
+	return out
+}
+
+func checkTopicEncryption(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::SNS::Topic") {
+		if empty(r.Properties["KmsMasterKeyId"]) {
+			out = append(out, Finding{id, "no KmsMasterKeyId"})
+		}
+	}
+	return out
+}
+
+// deniesPlainPublish says whether a statement denies sns:Publish to
+// everyone over plain HTTP.
+func deniesPlainPublish(s statement) bool {
+	if s.effect() != "Deny" || !isPublicPrincipal(s["Principal"]) {
+		return false
+	}
+	if !slices.ContainsFunc(s.actions(), func(a string) bool { return a == "*" || a == "sns:*" || a == "sns:Publish" }) {
+		return false
+	}
+	return isFalse(cfn.Path(s["Condition"], "Bool", "aws:SecureTransport"))
+}
+
+func checkTopicTLS(t *cfn.Template) []Finding {
+	var out []Finding
+	for id := range resources(t, "AWS::SNS::Topic") {
+		found := false
+		for _, p := range resources(t, "AWS::SNS::TopicPolicy") {
+			covers := slices.ContainsFunc(asList(p.Properties["Topics"]), func(v any) bool {
+				ref, ok := cfn.Ref(v)
+				return ok && ref == id
+			})
+			if covers && slices.ContainsFunc(statements(p.Properties["PolicyDocument"]), deniesPlainPublish) {
+				found = true
+			}
+		}
+		if !found {
+			out = append(out, Finding{id, "no topic policy Denies sns:Publish to \"*\" when aws:SecureTransport is \"false\""})
+		}
+	}
+	return out
+}
+
+// ---------------------------------------------------------------- helpers
+
+// resources yields the resources of the given types, by logical id.
+func resources(t *cfn.Template, types ...string) iter.Seq2[string, *cfn.Resource] {
+	return func(yield func(string, *cfn.Resource) bool) {
+		for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
+			r := t.Resources[id]
+			if r != nil && slices.Contains(types, r.Type) {
+				if !yield(id, r) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// subString returns a string, or the template of an Fn::Sub (either form).
+func subString(v any) (string, bool) {
+	if s, ok := v.(string); ok {
+		return s, true
+	}
+	m, ok := v.(map[string]any)
+	if !ok || len(m) != 1 {
+		return "", false
+	}
+	switch sub := m["Fn::Sub"].(type) {
+	case string:
+		return sub, true
+	case []any:
+		if len(sub) > 0 {
+			s, ok := sub[0].(string)
+			return s, ok
+		}
+	}
+	return "", false
+}
+
+// isTrue is true, as CloudFormation reads a boolean: true or "true".
+func isTrue(v any) bool {
+	switch b := v.(type) {
+	case bool:
+		return b
+	case string:
+		return strings.EqualFold(b, "true")
+	}
+	return false
+}
+
+// isFalse is false or "false".
+func isFalse(v any) bool {
+	switch b := v.(type) {
+	case bool:
+		return !b
+	case string:
+		return strings.EqualFold(b, "false")
+	}
+	return false
+}
+
+// inProduction says whether v satisfies want in production: always, or as
+// the production branch of Fn::If [IsProduction, ...].
+func inProduction(v any, want func(any) bool) bool {
+	if cond, whenTrue, _, ok := cfn.If(v); ok {
+		return cond == ProductionCondition && want(whenTrue)
+	}
+	return want(v)
+}
+
+// positive is a limit above zero: a number, a numeric string, an Fn::If
+// whose branches both are, or a Ref to a parameter (set at deploy).
+func positive(v any) bool {
+	switch n := v.(type) {
+	case float64:
+		return n > 0
+	case string:
+		var f float64
+		_, err := fmt.Sscan(n, &f)
+		return err == nil && f > 0
+	}
+	if _, a, b, ok := cfn.If(v); ok {
+		return positive(a) && positive(b)
+	}
+	_, ok := cfn.Ref(v)
+	return ok
+}
+
+// empty is a missing value, an empty string, list or map.
+func empty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
+}
+
+func asList(v any) []any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return x
+	default:
+		return []any{x}
+	}
+}

@@ -1,0 +1,567 @@
+package security_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-sam-blueprint/orders/tests/cfn"
+	"github.com/go-sam-blueprint/orders/tests/security"
+)
+
+// tmpl is the project's template as CloudFormation deploys it. Tests only
+// read it; a fixture breaks a Clone.
+var tmpl *cfn.Template
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "security-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	tmpl, err = cfn.Transform(filepath.Join(cfn.Root(), "template.yaml"), dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		_ = os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func ruleByID(t *testing.T, id string) security.Rule {
+	t.Helper()
+	i := slices.IndexFunc(security.Rules, func(r security.Rule) bool { return r.ID == id })
+	require.GreaterOrEqual(t, i, 0, "no rule %s", id)
+	return security.Rules[i]
+}
+
+func list(findings []security.Finding) string {
+	var b strings.Builder
+	for _, f := range findings {
+		b.WriteString("\n  " + f.String())
+	}
+	return b.String()
+}
+
+func TestRulesAreWellFormed(t *testing.T) {
+	t.Parallel()
+	require.GreaterOrEqual(t, len(security.Rules), 22)
+	id := regexp.MustCompile(`^[A-Z]+[0-9]+$`)
+	seen := map[string]bool{}
+	for _, r := range security.Rules {
+		assert.Regexp(t, id, r.ID)
+		assert.False(t, seen[r.ID], "rule id %s is used twice", r.ID)
+		seen[r.ID] = true
+		assert.NotEmpty(t, r.Description, "rule %s has no description", r.ID)
+		assert.NotContains(t, r.Description, "\n", "rule %s: the description is one line", r.ID)
+		assert.NotNil(t, r.Check, "rule %s has no check", r.ID)
+	}
+}
+
+func TestTemplatePassesEveryRule(t *testing.T) {
+	t.Parallel()
+	for _, rule := range security.Rules {
+		t.Run(rule.ID, func(t *testing.T) {
+			t.Parallel()
+			var open []security.Finding
+			for _, f := range rule.Check(tmpl) {
+				if _, ok := security.Suppressed(rule.ID, f); !ok {
+					open = append(open, f)
+				}
+			}
+			assert.Empty(t, open, "%s (%s) fails on template.yaml:%s", rule.ID, rule.Description, list(open))
+		})
+	}
+}
+
+// A suppression that matches nothing is stale: the template was fixed, and
+// the entry must go before it hides a new problem.
+func TestSuppressionsAreLive(t *testing.T) {
+	t.Parallel()
+	for _, s := range security.Suppressions {
+		t.Run(s.RuleID+"/"+s.Resource, func(t *testing.T) {
+			t.Parallel()
+			assert.NotEmpty(t, s.Reason, "a suppression needs a written reason")
+			matched := slices.ContainsFunc(ruleByID(t, s.RuleID).Check(tmpl), func(f security.Finding) bool {
+				got, ok := security.Suppressed(s.RuleID, f)
+				return ok && got == s
+			})
+			assert.True(t, matched, "suppression of %s on %s matches no finding: remove it from security.Suppressions", s.RuleID, s.Resource)
+		})
+	}
+}
+
+// badFixture breaks one thing of the template that a rule guards.
+type badFixture struct {
+	rule, name string
+	resource   string // the resource the rule must report
+	mutate     func(c *cfn.Template)
+}
+
+func TestRulesCatchTheirBadFixtures(t *testing.T) {
+	t.Parallel()
+	for _, f := range badFixtures() {
+		t.Run(f.rule+"/"+f.name, func(t *testing.T) {
+			t.Parallel()
+			rule := ruleByID(t, f.rule)
+			broken := tmpl.Clone()
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("the fixture no longer fits the template: %v", r)
+					}
+				}()
+				f.mutate(broken)
+			}()
+			before := rule.Check(tmpl)
+			var fresh []security.Finding
+			for _, x := range rule.Check(broken) {
+				if !slices.Contains(before, x) {
+					fresh = append(fresh, x)
+				}
+			}
+			require.NotEmpty(t, fresh, "%s reports nothing new on the broken template", f.rule)
+			assert.True(t, slices.ContainsFunc(fresh, func(x security.Finding) bool { return x.Resource == f.resource }),
+				"%s reports no finding on %s:%s", f.rule, f.resource, list(fresh))
+		})
+	}
+}
+
+func TestBadFixturesCoverEveryRule(t *testing.T) {
+	t.Parallel()
+	covered := map[string]int{}
+	for _, f := range badFixtures() {
+		covered[f.rule]++
+		assert.True(t, slices.ContainsFunc(security.Rules, func(r security.Rule) bool { return r.ID == f.rule }),
+			"fixture %s/%s names no rule", f.rule, f.name)
+	}
+	for _, r := range security.Rules {
+		assert.Positive(t, covered[r.ID], "rule %s has no bad fixture: nothing shows it can fail", r.ID)
+	}
+}
+
+// ------------------------------------------------------------ fixtures
+
+// props returns a resource's properties; a missing resource panics, which
+// the fixture test reports.
+func props(c *cfn.Template, id string) map[string]any {
+	r, ok := c.Resources[id]
+	if !ok {
+		panic("no resource " + id)
+	}
+	if r.Properties == nil {
+		r.Properties = map[string]any{}
+	}
+	return r.Properties
+}
+
+// obj returns the object at a path.
+func obj(v any, steps ...any) map[string]any {
+	m, ok := cfn.Path(v, steps...).(map[string]any)
+	if !ok {
+		panic(fmt.Sprintf("no object at %v", steps))
+	}
+	return m
+}
+
+// roleStatement returns statement i of a role's first inline policy.
+func roleStatement(c *cfn.Template, role string, i int) map[string]any {
+	return obj(props(c, role), "Policies", 0, "PolicyDocument", "Statement", i)
+}
+
+// bySid returns the statement of a policy document with the Sid.
+func bySid(doc any, sid string) map[string]any {
+	list, _ := cfn.Path(doc, "Statement").([]any)
+	for _, s := range list {
+		if cfn.Path(s, "Sid") == sid {
+			return s.(map[string]any)
+		}
+	}
+	panic("no statement " + sid)
+}
+
+// methodSettings returns the stage's /* * method setting.
+func methodSettings(c *cfn.Template) map[string]any {
+	m := obj(props(c, "OrdersApiStage"), "MethodSettings", 0)
+	if m["ResourcePath"] != "/*" || m["HttpMethod"] != "*" {
+		panic("the stage's first method setting is not /* *")
+	}
+	return m
+}
+
+// dropWAFRule removes a web ACL rule by name.
+func dropWAFRule(c *cfn.Template, name string) {
+	p := props(c, "WebAcl")
+	rules := p["Rules"].([]any)
+	n := len(rules)
+	p["Rules"] = slices.DeleteFunc(rules, func(r any) bool { return cfn.Path(r, "Name") == name })
+	if len(p["Rules"].([]any)) == n {
+		panic("no WAF rule " + name)
+	}
+}
+
+func wafRule(c *cfn.Template, name string) map[string]any {
+	for _, r := range props(c, "WebAcl")["Rules"].([]any) {
+		if cfn.Path(r, "Name") == name {
+			return r.(map[string]any)
+		}
+	}
+	panic("no WAF rule " + name)
+}
+
+func ifProd(whenTrue, whenFalse any) any {
+	return map[string]any{"Fn::If": []any{security.ProductionCondition, whenTrue, whenFalse}}
+}
+
+func ref(id string) any { return map[string]any{"Ref": id} }
+
+func getAtt(id, attr string) any { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
+
+func sub(s string) any { return map[string]any{"Fn::Sub": s} }
+
+func badFixtures() []badFixture {
+	fixtures := []badFixture{
+		// IAM1
+		{"IAM1", "service wildcard action", "CreateOrderFunctionRole", func(c *cfn.Template) {
+			roleStatement(c, "CreateOrderFunctionRole", 0)["Action"] = "dynamodb:*"
+		}},
+		{"IAM1", "star in an action list", "GetOrderFunctionRole", func(c *cfn.Template) {
+			roleStatement(c, "GetOrderFunctionRole", 0)["Action"] = []any{"dynamodb:GetItem", "*"}
+		}},
+		{"IAM1", "Allow with NotAction", "ListOrdersFunctionRole", func(c *cfn.Template) {
+			s := roleStatement(c, "ListOrdersFunctionRole", 0)
+			delete(s, "Action")
+			s["NotAction"] = "iam:*"
+		}},
+		{"IAM1", "AWS::IAM::Policy with a single wildcard statement", "ExtraPolicy", func(c *cfn.Template) {
+			c.Resources["ExtraPolicy"] = &cfn.Resource{Type: "AWS::IAM::Policy", Properties: map[string]any{
+				"PolicyName": "extra",
+				"Roles":      []any{ref("GetOrderFunctionRole")},
+				"PolicyDocument": map[string]any{"Statement": map[string]any{
+					"Effect": "Allow", "Action": "s3:*", "Resource": getAtt("OrdersTable", "Arn"),
+				}},
+			}}
+		}},
+		// IAM2
+		{"IAM2", "Resource star", "DeleteOrderFunctionRole", func(c *cfn.Template) {
+			roleStatement(c, "DeleteOrderFunctionRole", 0)["Resource"] = "*"
+		}},
+		{"IAM2", "star in a resource list", "CreateOrderFunctionRole", func(c *cfn.Template) {
+			s := roleStatement(c, "CreateOrderFunctionRole", 2)
+			s["Resource"] = []any{s["Resource"], "*"}
+		}},
+		{"IAM2", "Allow with NotResource", "GetOrderFunctionRole", func(c *cfn.Template) {
+			s := roleStatement(c, "GetOrderFunctionRole", 0)
+			delete(s, "Resource")
+			s["NotResource"] = getAtt("IdempotencyTable", "Arn")
+		}},
+		{"IAM2", "AWS::IAM::ManagedPolicy on every resource", "ExtraManagedPolicy", func(c *cfn.Template) {
+			c.Resources["ExtraManagedPolicy"] = &cfn.Resource{Type: "AWS::IAM::ManagedPolicy", Properties: map[string]any{
+				"PolicyDocument": map[string]any{"Statement": []any{map[string]any{
+					"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*",
+				}}},
+			}}
+		}},
+		// IAM3
+		{"IAM3", "plain ARN off the allowlist", "GetOrderFunctionRole", func(c *cfn.Template) {
+			p := props(c, "GetOrderFunctionRole")
+			p["ManagedPolicyArns"] = append(p["ManagedPolicyArns"].([]any), "arn:aws:iam::aws:policy/AdministratorAccess")
+		}},
+		{"IAM3", "Fn::Sub ARN off the allowlist", "ApiGatewayLoggingRole", func(c *cfn.Template) {
+			props(c, "ApiGatewayLoggingRole")["ManagedPolicyArns"] = []any{sub("arn:${AWS::Partition}:iam::aws:policy/AmazonDynamoDBFullAccess")}
+		}},
+		{"IAM3", "allowlisted name under another path", "CreateOrderFunctionRole", func(c *cfn.Template) {
+			props(c, "CreateOrderFunctionRole")["ManagedPolicyArns"] = []any{"arn:aws:iam::aws:policy/service-role/AWSXrayWriteOnlyAccess-v2"}
+		}},
+		{"IAM3", "customer managed policy", "ListOrdersFunctionRole", func(c *cfn.Template) {
+			p := props(c, "ListOrdersFunctionRole")
+			p["ManagedPolicyArns"] = append(p["ManagedPolicyArns"].([]any), ref("SomePolicy"))
+		}},
+		// IAM4
+		{"IAM4", "anyone may assume a function role", "CreateOrderFunctionRole", func(c *cfn.Template) {
+			obj(props(c, "CreateOrderFunctionRole"), "AssumeRolePolicyDocument", "Statement", 0)["Principal"] = map[string]any{"AWS": "*"}
+		}},
+		{"IAM4", "an account may assume the logging role", "ApiGatewayLoggingRole", func(c *cfn.Template) {
+			obj(props(c, "ApiGatewayLoggingRole"), "AssumeRolePolicyDocument", "Statement", 0)["Principal"] = map[string]any{
+				"Service": "apigateway.amazonaws.com", "AWS": "arn:aws:iam::123456789012:root",
+			}
+		}},
+		// IAM5
+		{"IAM5", "two functions share a role", "GetOrderFunction", func(c *cfn.Template) {
+			props(c, "GetOrderFunction")["Role"] = getAtt("ListOrdersFunctionRole", "Arn")
+		}},
+		{"IAM5", "role from outside the template", "DeleteOrderFunction", func(c *cfn.Template) {
+			props(c, "DeleteOrderFunction")["Role"] = "arn:aws:iam::123456789012:role/shared"
+		}},
+		// POL1
+		{"POL1", "topic policy allows everyone", "AlarmTopicPolicy", func(c *cfn.Template) {
+			doc := props(c, "AlarmTopicPolicy")["PolicyDocument"].(map[string]any)
+			doc["Statement"] = append(doc["Statement"].([]any), map[string]any{
+				"Sid": "Open", "Effect": "Allow", "Principal": "*", "Action": "sns:Subscribe", "Resource": ref("AlarmTopic"),
+			})
+		}},
+		{"POL1", "key policy allows everyone without a condition", "AlarmKey", func(c *cfn.Template) {
+			s := bySid(props(c, "AlarmKey")["KeyPolicy"], "CloudWatchPublishesEncrypted")
+			s["Principal"] = map[string]any{"AWS": []any{"*"}}
+			delete(s, "Condition")
+		}},
+		// L1
+		{"L1", "no SourceArn", "GetOrderPermission", func(c *cfn.Template) {
+			delete(props(c, "GetOrderPermission"), "SourceArn")
+		}},
+		{"L1", "Principal star", "CreateOrderPermission", func(c *cfn.Template) {
+			props(c, "CreateOrderPermission")["Principal"] = "*"
+		}},
+		{"L1", "account principal", "ListOrdersPermission", func(c *cfn.Template) {
+			props(c, "ListOrdersPermission")["Principal"] = "123456789012"
+		}},
+		// L2
+		{"L2", "tracing PassThrough", "CreateOrderFunction", func(c *cfn.Template) {
+			obj(props(c, "CreateOrderFunction"), "TracingConfig")["Mode"] = "PassThrough"
+		}},
+		{"L2", "no TracingConfig", "GetOrderFunction", func(c *cfn.Template) {
+			delete(props(c, "GetOrderFunction"), "TracingConfig")
+		}},
+		// L3
+		{"L3", "text logs", "DeleteOrderFunction", func(c *cfn.Template) {
+			obj(props(c, "DeleteOrderFunction"), "LoggingConfig")["LogFormat"] = "Text"
+		}},
+		// L4
+		{"L4", "log group by name", "ListOrdersFunction", func(c *cfn.Template) {
+			obj(props(c, "ListOrdersFunction"), "LoggingConfig")["LogGroup"] = "/aws/lambda/list-orders"
+		}},
+		{"L4", "Ref to something else", "CreateOrderFunction", func(c *cfn.Template) {
+			obj(props(c, "CreateOrderFunction"), "LoggingConfig")["LogGroup"] = ref("OrdersTable")
+		}},
+		{"L4", "default log group", "GetOrderFunction", func(c *cfn.Template) {
+			delete(obj(props(c, "GetOrderFunction"), "LoggingConfig"), "LogGroup")
+		}},
+		// L5
+		{"L5", "deprecated go1.x", "CreateOrderFunction", func(c *cfn.Template) {
+			props(c, "CreateOrderFunction")["Runtime"] = "go1.x"
+		}},
+		{"L5", "provided.al2", "DeleteOrderFunction", func(c *cfn.Template) {
+			props(c, "DeleteOrderFunction")["Runtime"] = "provided.al2"
+		}},
+		// L6
+		{"L6", "x86_64", "ListOrdersFunction", func(c *cfn.Template) {
+			props(c, "ListOrdersFunction")["Architectures"] = []any{"x86_64"}
+		}},
+		{"L6", "default architecture", "GetOrderFunction", func(c *cfn.Template) {
+			delete(props(c, "GetOrderFunction"), "Architectures")
+		}},
+		// L7
+		{"L7", "public function URL", "CreateOrderFunctionUrl", func(c *cfn.Template) {
+			c.Resources["CreateOrderFunctionUrl"] = &cfn.Resource{Type: "AWS::Lambda::Url", Properties: map[string]any{
+				"TargetFunctionArn": getAtt("CreateOrderFunction", "Arn"), "AuthType": "NONE",
+			}}
+		}},
+		// DDB1
+		{"DDB1", "no PITR", "OrdersTable", func(c *cfn.Template) {
+			delete(props(c, "OrdersTable"), "PointInTimeRecoverySpecification")
+		}},
+		{"DDB1", "PITR disabled", "IdempotencyTable", func(c *cfn.Template) {
+			obj(props(c, "IdempotencyTable"), "PointInTimeRecoverySpecification")["PointInTimeRecoveryEnabled"] = false
+		}},
+		// DDB2
+		{"DDB2", "no SSESpecification", "OrdersTable", func(c *cfn.Template) {
+			delete(props(c, "OrdersTable"), "SSESpecification")
+		}},
+		{"DDB2", "SSE disabled", "IdempotencyTable", func(c *cfn.Template) {
+			obj(props(c, "IdempotencyTable"), "SSESpecification")["SSEEnabled"] = false
+		}},
+		// DDB3
+		{"DDB3", "provisioned", "OrdersTable", func(c *cfn.Template) {
+			props(c, "OrdersTable")["BillingMode"] = "PROVISIONED"
+		}},
+		{"DDB3", "default billing (provisioned)", "IdempotencyTable", func(c *cfn.Template) {
+			delete(props(c, "IdempotencyTable"), "BillingMode")
+		}},
+		// DDB4
+		{"DDB4", "deletion protection off", "OrdersTable", func(c *cfn.Template) {
+			props(c, "OrdersTable")["DeletionProtectionEnabled"] = false
+		}},
+		{"DDB4", "deletion protection only outside production", "IdempotencyTable", func(c *cfn.Template) {
+			props(c, "IdempotencyTable")["DeletionProtectionEnabled"] = ifProd(false, true)
+		}},
+		{"DDB4", "no deletion protection", "OrdersTable", func(c *cfn.Template) {
+			delete(props(c, "OrdersTable"), "DeletionProtectionEnabled")
+		}},
+		// DDB5
+		{"DDB5", "DeletionPolicy Delete", "OrdersTable", func(c *cfn.Template) {
+			c.Resources["OrdersTable"].DeletionPolicy = "Delete"
+		}},
+		{"DDB5", "no DeletionPolicy", "IdempotencyTable", func(c *cfn.Template) {
+			c.Resources["IdempotencyTable"].DeletionPolicy = nil
+		}},
+		{"DDB5", "UpdateReplacePolicy Delete in production", "OrdersTable", func(c *cfn.Template) {
+			c.Resources["OrdersTable"].UpdateReplacePolicy = ifProd("Delete", "Retain")
+		}},
+		{"DDB5", "Retain on another condition", "IdempotencyTable", func(c *cfn.Template) {
+			c.Resources["IdempotencyTable"].DeletionPolicy = map[string]any{"Fn::If": []any{"HasAlarmEmail", "Retain", "Delete"}}
+		}},
+		// LOG1
+		{"LOG1", "no retention", "ApiAccessLogGroup", func(c *cfn.Template) {
+			delete(props(c, "ApiAccessLogGroup"), "RetentionInDays")
+		}},
+		{"LOG1", "new log group without retention", "ExtraLogGroup", func(c *cfn.Template) {
+			c.Resources["ExtraLogGroup"] = &cfn.Resource{Type: "AWS::Logs::LogGroup", Properties: map[string]any{"LogGroupName": "extra"}}
+		}},
+		// CW1
+		{"CW1", "no AlarmActions", "Api5xxAlarm", func(c *cfn.Template) {
+			delete(props(c, "Api5xxAlarm"), "AlarmActions")
+		}},
+		{"CW1", "empty AlarmActions", "OrdersTableThrottlesAlarm", func(c *cfn.Template) {
+			props(c, "OrdersTableThrottlesAlarm")["AlarmActions"] = []any{}
+		}},
+		// APIG1
+		{"APIG1", "no access logs", "OrdersApiStage", func(c *cfn.Template) {
+			delete(props(c, "OrdersApiStage"), "AccessLogSetting")
+		}},
+		{"APIG1", "access log without a format", "OrdersApiStage", func(c *cfn.Template) {
+			delete(obj(props(c, "OrdersApiStage"), "AccessLogSetting"), "Format")
+		}},
+		// APIG2
+		{"APIG2", "no request validator", "OrdersApi", func(c *cfn.Template) {
+			delete(obj(props(c, "OrdersApi"), "Body"), "x-amazon-apigateway-request-validator")
+		}},
+		{"APIG2", "validator skips the body", "OrdersApi", func(c *cfn.Template) {
+			obj(props(c, "OrdersApi"), "Body", "x-amazon-apigateway-request-validators", "all")["validateRequestBody"] = false
+		}},
+		{"APIG2", "validator names nothing", "OrdersApi", func(c *cfn.Template) {
+			obj(props(c, "OrdersApi"), "Body")["x-amazon-apigateway-request-validator"] = "missing"
+		}},
+		{"APIG2", "an operation opts into a weaker validator", "OrdersApi", func(c *cfn.Template) {
+			body := obj(props(c, "OrdersApi"), "Body")
+			obj(body, "x-amazon-apigateway-request-validators")["params-only"] = map[string]any{
+				"validateRequestBody": false, "validateRequestParameters": true,
+			}
+			obj(body, "paths", "/api/orders", "post")["x-amazon-apigateway-request-validator"] = "params-only"
+		}},
+		// APIG3
+		{"APIG3", "tracing off", "OrdersApiStage", func(c *cfn.Template) {
+			props(c, "OrdersApiStage")["TracingEnabled"] = false
+		}},
+		{"APIG3", "no tracing", "OrdersApiStage", func(c *cfn.Template) {
+			delete(props(c, "OrdersApiStage"), "TracingEnabled")
+		}},
+		// APIG4
+		{"APIG4", "no rate limit", "OrdersApiStage", func(c *cfn.Template) {
+			delete(methodSettings(c), "ThrottlingRateLimit")
+		}},
+		{"APIG4", "no burst in dev", "OrdersApiStage", func(c *cfn.Template) {
+			methodSettings(c)["ThrottlingBurstLimit"] = ifProd(1000.0, 0.0)
+		}},
+		{"APIG4", "no method settings", "OrdersApiStage", func(c *cfn.Template) {
+			delete(props(c, "OrdersApiStage"), "MethodSettings")
+		}},
+		// APIG5
+		{"APIG5", "data trace on", "OrdersApiStage", func(c *cfn.Template) {
+			methodSettings(c)["DataTraceEnabled"] = true
+		}},
+		{"APIG5", "execution logging off", "OrdersApiStage", func(c *cfn.Template) {
+			methodSettings(c)["LoggingLevel"] = "OFF"
+		}},
+		{"APIG5", "no execution logging level", "OrdersApiStage", func(c *cfn.Template) {
+			delete(methodSettings(c), "LoggingLevel")
+		}},
+		{"APIG5", "data trace on one method", "OrdersApiStage", func(c *cfn.Template) {
+			p := props(c, "OrdersApiStage")
+			p["MethodSettings"] = append(p["MethodSettings"].([]any), map[string]any{
+				"ResourcePath": "/~1api~1orders", "HttpMethod": "POST", "DataTraceEnabled": "true", "LoggingLevel": "INFO",
+			})
+		}},
+		// APIG6
+		{"APIG6", "metrics off", "OrdersApiStage", func(c *cfn.Template) {
+			methodSettings(c)["MetricsEnabled"] = false
+		}},
+		// APIG7
+		{"APIG7", "a deployment with a stage of its own", "ExtraDeployment", func(c *cfn.Template) {
+			c.Resources["ExtraDeployment"] = &cfn.Resource{Type: "AWS::ApiGateway::Deployment", Properties: map[string]any{
+				"RestApiId": ref("OrdersApi"), "StageName": "v1",
+			}}
+		}},
+		// WAF1
+		{"WAF1", "no association", "OrdersApiStage", func(c *cfn.Template) {
+			delete(c.Resources, "WebAclAssociation")
+		}},
+		{"WAF1", "association names another stage", "OrdersApiStage", func(c *cfn.Template) {
+			props(c, "WebAclAssociation")["ResourceArn"] = sub("arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/${OrdersApi}/stages/other")
+		}},
+		{"WAF1", "a second stage without the WAF", "ExtraStage", func(c *cfn.Template) {
+			c.Resources["ExtraStage"] = &cfn.Resource{Type: "AWS::ApiGateway::Stage", Properties: map[string]any{
+				"RestApiId": ref("OrdersApi"), "StageName": "v2", "DeploymentId": ref("OrdersApiStage"),
+			}}
+		}},
+		// WAF2
+		{"WAF2", "no logging configuration", "WebAcl", func(c *cfn.Template) {
+			delete(c.Resources, "WafLogging")
+		}},
+		{"WAF2", "logging of another ACL", "WebAcl", func(c *cfn.Template) {
+			props(c, "WafLogging")["ResourceArn"] = getAtt("OtherAcl", "Arn")
+		}},
+		{"WAF2", "logging without a destination", "WebAcl", func(c *cfn.Template) {
+			props(c, "WafLogging")["LogDestinationConfigs"] = []any{}
+		}},
+		// WAF3 (one fixture per managed group below)
+		{"WAF3", "managed group in count mode", "WebAcl", func(c *cfn.Template) {
+			wafRule(c, "AWSManagedRulesCommonRuleSet")["OverrideAction"] = map[string]any{"Count": map[string]any{}}
+		}},
+		{"WAF3", "no rate-based rule", "WebAcl", func(c *cfn.Template) {
+			dropWAFRule(c, "RateLimitPerIp")
+		}},
+		{"WAF3", "rate-based rule only counts", "WebAcl", func(c *cfn.Template) {
+			wafRule(c, "RateLimitPerIp")["Action"] = map[string]any{"Count": map[string]any{}}
+		}},
+		// WAF4
+		{"WAF4", "web ACL in every environment", "WebAcl", func(c *cfn.Template) {
+			c.Resources["WebAcl"].Condition = ""
+		}},
+		{"WAF4", "logging on another condition", "WafLogging", func(c *cfn.Template) {
+			c.Resources["WafLogging"].Condition = "HasAlarmEmail"
+		}},
+		// KMS1
+		{"KMS1", "rotation off", "AlarmKey", func(c *cfn.Template) {
+			props(c, "AlarmKey")["EnableKeyRotation"] = false
+		}},
+		{"KMS1", "no rotation", "AlarmKey", func(c *cfn.Template) {
+			delete(props(c, "AlarmKey"), "EnableKeyRotation")
+		}},
+		// SNS1
+		{"SNS1", "unencrypted topic", "AlarmTopic", func(c *cfn.Template) {
+			delete(props(c, "AlarmTopic"), "KmsMasterKeyId")
+		}},
+		// SNS2
+		{"SNS2", "no TLS-only statement", "AlarmTopic", func(c *cfn.Template) {
+			doc := props(c, "AlarmTopicPolicy")["PolicyDocument"].(map[string]any)
+			doc["Statement"] = slices.DeleteFunc(doc["Statement"].([]any), func(s any) bool { return cfn.Path(s, "Sid") == "TlsOnly" })
+		}},
+		{"SNS2", "denies TLS instead of plain HTTP", "AlarmTopic", func(c *cfn.Template) {
+			obj(bySid(props(c, "AlarmTopicPolicy")["PolicyDocument"], "TlsOnly"), "Condition", "Bool")["aws:SecureTransport"] = "true"
+		}},
+		{"SNS2", "denies only one account", "AlarmTopic", func(c *cfn.Template) {
+			bySid(props(c, "AlarmTopicPolicy")["PolicyDocument"], "TlsOnly")["Principal"] = map[string]any{"AWS": "arn:aws:iam::123456789012:root"}
+		}},
+		{"SNS2", "no topic policy", "AlarmTopic", func(c *cfn.Template) {
+			delete(c.Resources, "AlarmTopicPolicy")
+		}},
+		{"SNS2", "policy on another topic", "AlarmTopic", func(c *cfn.Template) {
+			props(c, "AlarmTopicPolicy")["Topics"] = []any{ref("OtherTopic")}
+		}},
+	}
+	for _, g := range security.RequiredManagedRuleGroups {
+		fixtures = append(fixtures, badFixture{"WAF3", "without " + g, "WebAcl", func(c *cfn.Template) {
+			dropWAFRule(c, g)
+		}})
+	}
+	return fixtures
+}
