@@ -48,7 +48,7 @@ func startRunner(bin string, env ...string) (*runner, error) {
 	r := &runner{exited: make(chan struct{})}
 	r.cmd = exec.Command(bin)
 	r.cmd.Env = append(withoutVar(os.Environ(), "AWS_ENDPOINT_URL_DYNAMODB"),
-		"PORT=0", "TEMPLATE=../../template.yaml", "FLAGS_FILE=../../src/flags/flags.json")
+		"PORT=0", "TEMPLATE=../../template.yaml", "SPEC=../../api.yaml", "FLAGS_FILE=../../src/flags/flags.json")
 	r.cmd.Env = append(r.cmd.Env, env...)
 	pipe, err := r.cmd.StderrPipe()
 	if err != nil {

@@ -11,7 +11,8 @@
 // runner's own lines go to stderr.
 //
 // Usage: make run. PORT (3000; 0 picks a free port), TEMPLATE
-// (template.yaml) and FLAGS_FILE (src/flags/flags.json) override defaults.
+// (template.yaml), SPEC (api.yaml) and FLAGS_FILE (src/flags/flags.json)
+// override defaults.
 package main
 
 import (
@@ -27,6 +28,7 @@ import (
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/go-sam-blueprint/orders/src/api"
@@ -52,6 +54,7 @@ func run(ctx context.Context) error {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
 	templatePath := getenv("TEMPLATE", "template.yaml")
 	flagsPath := getenv("FLAGS_FILE", "src/flags/flags.json")
+	specPath := getenv("SPEC", "api.yaml")
 	port := getenv("PORT", "3000")
 
 	tmpl, err := sam.Load(templatePath)
@@ -92,11 +95,17 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	spec, err := api.GetSwagger()
+	// The gateway routes by api.yaml itself, as API Gateway imports it: the
+	// code's embedded copy leaves out the docs operations.
+	spec, err := openapi3.NewLoader().LoadFromFile(specPath)
+	if err != nil {
+		return fmt.Errorf("load %s: %w", specPath, err)
+	}
+	docsSpec, err := api.GetSwagger()
 	if err != nil {
 		return fmt.Errorf("load embedded api spec: %w", err)
 	}
-	docsHandler, err := docs.New(spec, docs.Assets())
+	docsHandler, err := docs.New(docsSpec, docs.Assets())
 	if err != nil {
 		return err
 	}
