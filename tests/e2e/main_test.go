@@ -82,8 +82,9 @@ func TestLocalRunnerLifecycle(t *testing.T) {
 	created, err := c.CreateOrderWithResponse(context.Background(), nil, api.CreateOrderRequest{CustomerName: "Logged", OrderItemCount: 1})
 	require.NoError(t, err)
 	require.Equal(t, 200, created.StatusCode())
+	// The create's own lines, after the readiness probe's.
 	require.Eventually(t, func() bool {
-		return strings.Contains(r.Stdout(), `"_aws"`) && strings.Contains(r.Stdout(), `"message":"request"`)
+		return strings.Count(r.Stdout(), `"message":"request"`) >= 2 && strings.Contains(r.Stdout(), `"OrderCreated":1`)
 	}, 5*time.Second, 50*time.Millisecond, r.Stdout())
 	var requests []map[string]any
 	for line := range strings.SplitSeq(r.Stdout(), "\n") {
