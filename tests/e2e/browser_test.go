@@ -1,0 +1,91 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-sam-blueprint/orders/src/api"
+	"github.com/go-sam-blueprint/orders/src/docs"
+)
+
+// chromium finds (or, as root with apt-get, installs) headless Chromium.
+func chromium(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("../../scripts/browser").Output()
+	require.NoError(t, err, "the browser test needs Chromium: see scripts/browser")
+	return strings.TrimSpace(string(out))
+}
+
+// headless runs Chromium on url with a fresh profile and no background
+// traffic (there is no internet to reach), and returns what it printed.
+func headless(t *testing.T, browser, url string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	base := []string{
+		"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
+		"--disable-component-update", "--disable-sync", "--user-data-dir=" + t.TempDir(),
+		// Lets the page's scripts fetch and render the spec before the dump.
+		"--virtual-time-budget=15000",
+	}
+	out, err := exec.CommandContext(ctx, browser, append(append(base, args...), url)...).Output()
+	require.NoError(t, err)
+	return string(out)
+}
+
+var summary = regexp.MustCompile(`class="opblock-summary-description">([^<]*)<`)
+
+// rendered lists the operation summaries that the page at url shows.
+func rendered(t *testing.T, browser, url string) []string {
+	t.Helper()
+	var out []string
+	for _, m := range summary.FindAllStringSubmatch(headless(t, browser, url, "--dump-dom"), -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// The check sees a page that renders nothing: here the docs function built
+// without Swagger UI's files.
+func TestSwaggerUICheckCanFail(t *testing.T) {
+	t.Parallel()
+	spec, err := api.GetSwagger()
+	require.NoError(t, err)
+	h, err := docs.New(spec, fstest.MapFS{"README.md": {Data: []byte("no assets")}})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	assert.Empty(t, rendered(t, chromium(t), srv.URL+"/swagger"))
+}
+
+// Swagger UI renders every operation of the API, with no internet: its
+// files come from the docs function itself.
+func TestSwaggerUIRendersEveryOperation(t *testing.T) {
+	t.Parallel()
+	browser := chromium(t)
+	url := strings.TrimSuffix(baseURL, "/") + "/swagger"
+
+	assert.Equal(t, []string{"List orders", "Create an order", "Delete an order", "Get an order"}, rendered(t, browser, url),
+		"the four operations, and not the docs' own routes")
+
+	dir := filepath.Join("..", "output")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	shot, err := filepath.Abs(filepath.Join(dir, "swagger.png"))
+	require.NoError(t, err)
+	_ = os.Remove(shot)
+	headless(t, browser, url, "--screenshot="+shot, "--window-size=1280,1400", "--hide-scrollbars")
+	info, err := os.Stat(shot)
+	require.NoError(t, err, "a screenshot under tests/output")
+	assert.Greater(t, info.Size(), int64(10_000))
+}
