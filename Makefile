@@ -28,6 +28,10 @@ deps: ## Download the Go modules and check the local tools the tests need
 generate: ## Regenerate src/api from api.yaml
 	$(GO) generate ./src/api
 
+.PHONY: client-ts
+client-ts: ## Regenerate the TypeScript client types (clients/typescript/src/api.d.ts) from api.yaml and type-check them
+	cd clients/typescript && npm ci --no-audit --no-fund && npm run generate && npm run typecheck
+
 .PHONY: fmt
 fmt: ## Format the Go code
 	gofmt -w src tests
