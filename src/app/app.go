@@ -11,7 +11,6 @@ import (
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/go-sam-blueprint/orders/src/config"
 	"github.com/go-sam-blueprint/orders/src/dynamo"
@@ -47,7 +46,7 @@ func New(ctx context.Context, cfg config.Config, out io.Writer) (handler.LambdaF
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	if cfg.TracingExporter != "none" {
-		awsCfg.APIOptions = append(awsCfg.APIOptions, func(s *middleware.Stack) error { return tracing.AWSMiddleware(s) })
+		awsCfg.APIOptions = append(awsCfg.APIOptions, tracing.AWSMiddleware)
 	}
 	db := dynamodb.NewFromConfig(awsCfg)
 

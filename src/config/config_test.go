@@ -54,22 +54,28 @@ func TestValues(t *testing.T) {
 		check func(t *testing.T, c config.Config)
 	}{
 		{"seconds", map[string]string{"IDEMPOTENCY_TTL_SECONDS": "90", "APPCONFIG_MAX_AGE_SECONDS": "5"}, func(t *testing.T, c config.Config) {
+			t.Helper()
 			assert.Equal(t, 90*time.Second, c.IdempotencyTTL)
 			assert.Equal(t, 5*time.Second, c.AppConfig.MaxAge)
 		}},
 		{"lambda levels", map[string]string{"AWS_LAMBDA_LOG_LEVEL": "DEBUG"}, func(t *testing.T, c config.Config) {
+			t.Helper()
 			assert.Equal(t, slog.LevelDebug, c.LogLevel.Level())
 		}},
 		{"trace", map[string]string{"AWS_LAMBDA_LOG_LEVEL": "TRACE"}, func(t *testing.T, c config.Config) {
+			t.Helper()
 			assert.Less(t, c.LogLevel.Level(), slog.LevelDebug)
 		}},
 		{"fatal", map[string]string{"AWS_LAMBDA_LOG_LEVEL": "fatal"}, func(t *testing.T, c config.Config) {
+			t.Helper()
 			assert.Greater(t, c.LogLevel.Level(), slog.LevelError)
 		}},
 		{"function", map[string]string{"AWS_LAMBDA_FUNCTION_VERSION": "$LATEST"}, func(t *testing.T, c config.Config) {
+			t.Helper()
 			assert.Equal(t, "$LATEST", c.FunctionVersion)
 		}},
 		{"otlp", map[string]string{"TRACING_EXPORTER": "otlp"}, func(t *testing.T, c config.Config) {
+			t.Helper()
 			assert.Equal(t, "otlp", c.TracingExporter)
 		}},
 	}

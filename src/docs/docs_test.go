@@ -25,7 +25,7 @@ var assets = fstest.MapFS{
 
 func newDocs(t *testing.T, files fstest.MapFS) handler.LambdaFunc {
 	t.Helper()
-	spec, err := api.GetSwagger()
+	spec, err := api.GetSpec()
 	require.NoError(t, err)
 	h, err := docs.New(spec, files)
 	require.NoError(t, err)

@@ -120,7 +120,7 @@ func (s *Orders) Delete(ctx context.Context, id uuid.UUID) (orders.Order, error)
 // List reads one page of a Scan. The page token is an opaque encoding of the
 // last evaluated key; see pageToken.
 func (s *Orders) List(ctx context.Context, limit int, token string) (orders.Page, error) {
-	in := &dynamodb.ScanInput{TableName: &s.table, Limit: aws.Int32(int32(min(limit, maxPageSize)))}
+	in := &dynamodb.ScanInput{TableName: &s.table, Limit: aws.Int32(int32(min(max(limit, 1), maxPageSize)))} //nolint:gosec // Bounded to 1..maxPageSize.
 	if token != "" {
 		startID, err := decodePageToken(token)
 		if err != nil {

@@ -79,7 +79,7 @@ func TestMalformedItemsAreErrors(t *testing.T) {
 			require.NoError(t, err)
 			_, err = store.Get(context.Background(), uuid.MustParse(id))
 			require.Error(t, err)
-			assert.NotErrorIs(t, err, orders.ErrNotFound)
+			require.NotErrorIs(t, err, orders.ErrNotFound)
 			_, err = store.List(context.Background(), 10, "")
 			require.Error(t, err)
 		})

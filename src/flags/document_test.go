@@ -83,9 +83,11 @@ func TestDocumentBoolActions(t *testing.T) {
 		{"ANY_IN_VALUE", []string{"a", "b"}, []any{[]string{"x", "b"}, []any{"a"}}, []any{[]string{"x", "y"}, []string{}, "a"}},
 		{"ANY_IN_VALUE", []any{1, 2}, []any{[]any{5, 2}}, []any{[]any{3, 4}}},
 		{"NONE_IN_VALUE", []string{"a", "b"}, []any{[]string{"x", "y"}, []any{}}, []any{[]string{"x", "a"}, []any{"b"}}},
-		{"MODULO_RANGE", modulo,
+		{
+			"MODULO_RANGE", modulo,
 			[]any{0, 5, 19, 119, 219.0, int64(1005), -99, -181, -100},
-			[]any{20, 99, 100 + 20, -1, -80, 5.5, "5"}},
+			[]any{20, 99, 100 + 20, -1, -80, 5.5, "5"},
+		},
 		{"MODULO_RANGE", map[string]any{"BASE": 10, "START": 3, "END": 3}, []any{3, 13, -7}, []any{2, 4, -3}},
 	}
 	for _, tt := range tests {
@@ -335,10 +337,12 @@ func TestParseRejectsInvalidDocuments(t *testing.T) {
 		{"MODULO_RANGE string BASE", condDoc(`{"action": "MODULO_RANGE", "key": "k", "value": {"BASE": "100", "START": 0, "END": 5}}`), with(inRule, "MODULO_RANGE")},
 		{"MODULO_RANGE without END", condDoc(`{"action": "MODULO_RANGE", "key": "k", "value": {"BASE": 100, "START": 0}}`), with(inRule, "MODULO_RANGE")},
 		{"MODULO_RANGE not an object", condDoc(`{"action": "MODULO_RANGE", "key": "k", "value": [100, 0, 5]}`), with(inRule, "MODULO_RANGE")},
-		{"duplicate rule names", flagDoc(`{"default": false, "rules": {
+		{
+			"duplicate rule names", flagDoc(`{"default": false, "rules": {
 			"bad rule": {"when_match": true, "conditions": [{"action": "EQUALS", "key": "k", "value": 1}]},
 			"bad rule": {"when_match": false, "conditions": [{"action": "EQUALS", "key": "k", "value": 2}]}}}`),
-			with(inRule, "twice")},
+			with(inRule, "twice"),
+		},
 		{"trailing object", `{"features": {}} {}`, []string{"trailing"}},
 		{"trailing garbage", `{"features": {}} x`, []string{"feature flags"}},
 		{"trailing brace", `{"features": {}}}`, []string{"feature flags"}},

@@ -168,8 +168,10 @@ func TestMalformedRequests(t *testing.T) {
 		{"too large", http.MethodPost, "/api/orders", "", `{"customer_name":"` + strings.Repeat("a", 20000) + `"}`, http.StatusRequestEntityTooLarge, "about:blank"},
 		{"unknown path", http.MethodGet, "/api/customers", "", "", http.StatusNotFound, "about:blank"},
 		{"wrong method", http.MethodPut, "/api/orders", "", "", http.StatusMethodNotAllowed, "about:blank"},
-		{"tampered next_token", http.MethodGet, "/api/orders?next_token=x", "", "", http.StatusBadRequest,
-			"https://github.com/go-sam-blueprint/orders/blob/main/docs/problems.md#invalid-next-token"},
+		{
+			"tampered next_token", http.MethodGet, "/api/orders?next_token=x", "", "", http.StatusBadRequest,
+			"https://github.com/go-sam-blueprint/orders/blob/main/docs/problems.md#invalid-next-token",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -35,11 +35,11 @@ func validator(spec *openapi3.T) func(http.Handler) http.Handler {
 			// Report every failing field at once, not just the first.
 			MultiError: true,
 		},
-		ErrorHandlerWithOpts: func(_ context.Context, err error, w http.ResponseWriter, r *http.Request, _ nethttpmiddleware.ErrorHandlerOpts) {
+		ErrorHandlerWithOpts: func(ctx context.Context, err error, w http.ResponseWriter, r *http.Request, _ nethttpmiddleware.ErrorHandlerOpts) {
 			if errors.Is(err, routers.ErrMethodNotAllowed) {
 				w.Header().Set("Allow", strings.Join(allowedMethods(spec, r.URL.Path), ", "))
 			}
-			writeProblem(r.Context(), w, invalidRequest(err))
+			writeProblem(ctx, w, invalidRequest(err))
 		},
 	})
 }
@@ -130,7 +130,7 @@ func bodyTooLarge() api.Problem {
 // errors. It matches types rather than unwrapping, since a request error
 // wraps the schema errors that explain it.
 func requestErrors(err error) []*openapi3filter.RequestError {
-	switch e := err.(type) {
+	switch e := err.(type) { //nolint:errorlint // By type on purpose: a request error wraps the schema errors that explain it.
 	case openapi3.MultiError:
 		var out []*openapi3filter.RequestError
 		for _, inner := range e {
@@ -146,7 +146,7 @@ func requestErrors(err error) []*openapi3filter.RequestError {
 // schemaErrors flattens an error tree into its schema errors; ok is false
 // when some part of it is not a schema error.
 func schemaErrors(err error) (out []*openapi3.SchemaError, ok bool) {
-	switch e := err.(type) {
+	switch e := err.(type) { //nolint:errorlint // By type on purpose, as in requestErrors.
 	case openapi3.MultiError:
 		for _, inner := range e {
 			errs, ok := schemaErrors(inner)

@@ -90,7 +90,7 @@ func TestDoReleasesTheClaimWhenTheOperationFails(t *testing.T) {
 	})
 	require.ErrorIs(t, err, boom)
 	require.Len(t, db.deletes, 1)
-	assert.NoError(t, db.deleteCtxErr, "the release runs even after the caller's context is done")
+	require.NoError(t, db.deleteCtxErr, "the release runs even after the caller's context is done")
 	assert.Empty(t, db.txs)
 
 	db.txErr = errors.New("transaction canceled")

@@ -47,7 +47,7 @@ func Start(ctx context.Context) (*Server, error) {
 	if err != nil {
 		return nil, ErrNoServer
 	}
-	port, err := freePort()
+	port, err := freePort(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -56,8 +56,8 @@ func Start(ctx context.Context) (*Server, error) {
 		done:     make(chan struct{}),
 		stderr:   &bytes.Buffer{},
 	}
-	// Not CommandContext: the server must outlive the start-up context.
-	s.cmd = exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	// The server must outlive the start-up context, not its values.
+	s.cmd = exec.CommandContext(context.WithoutCancel(ctx), bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port)) //nolint:gosec // moto_server, found on PATH, on a port of our own.
 	s.cmd.Stderr = s.stderr
 	configure(s.cmd)
 	if err := s.cmd.Start(); err != nil {
@@ -121,8 +121,8 @@ func (s *Server) Stop() error {
 	return nil
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func freePort(ctx context.Context) (int, error) {
+	l, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("find a free port: %w", err)
 	}
@@ -133,7 +133,8 @@ func freePort() (int, error) {
 // CreateTables creates the given tables, with names prefixed by prefix, and
 // switches on their TTL. A table that already exists is left as it is.
 func CreateTables(ctx context.Context, db *dynamodb.Client, tables []sam.Table, prefix string) error {
-	for _, t := range tables {
+	for i := range tables {
+		t := &tables[i]
 		in := t.Create
 		name := prefix + aws.ToString(in.TableName)
 		in.TableName = &name

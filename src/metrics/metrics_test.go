@@ -154,6 +154,7 @@ func TestFlushGolden(t *testing.T) {
 			name: "single_count",
 			fill: func(s *metrics.Set) { s.Add("OrderCreated", metrics.UnitCount, 1) },
 			check: func(t *testing.T, lines []line) {
+				t.Helper()
 				require.Len(t, lines, 1)
 				assert.Equal(t, "1", string(lines[0].members["OrderCreated"]), "a single value is a number, not a list")
 			},
@@ -169,6 +170,7 @@ func TestFlushGolden(t *testing.T) {
 				s.SetProperty("requestId", "req-123")
 			},
 			check: func(t *testing.T, lines []line) {
+				t.Helper()
 				require.Len(t, lines, 1)
 				assert.Equal(t, []string{"Alpha", "Latency", "Zeta"}, lines[0].metricNames())
 				units := map[string]string{}
@@ -188,6 +190,7 @@ func TestFlushGolden(t *testing.T) {
 				}
 			},
 			check: func(t *testing.T, lines []line) {
+				t.Helper()
 				require.Len(t, lines, 1)
 				assert.Equal(t, "[10,20,30]", string(lines[0].members["Latency"]))
 			},
@@ -269,7 +272,7 @@ func TestFlushSplitsValuesAt100(t *testing.T) {
 	// Every value once, in the order added.
 	require.Len(t, all, 250)
 	for i, v := range all {
-		assert.Equal(t, float64(i), v)
+		assert.InDelta(t, float64(i), v, 0)
 	}
 }
 
@@ -303,7 +306,7 @@ func TestFlushMixedSplit(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, float64(120+149), total)
+	assert.InDelta(t, float64(120+149), total, 0)
 }
 
 func TestFlushEmptySetWritesNothing(t *testing.T) {
@@ -390,7 +393,7 @@ func TestNewEmitterValidates(t *testing.T) {
 			} else {
 				e, err = metrics.NewEmitter(tt.w, tt.namespace, tt.service)
 			}
-			assert.Error(t, err)
+			require.Error(t, err)
 			assert.Nil(t, e)
 		})
 	}
@@ -412,8 +415,8 @@ func TestFlushWriteError(t *testing.T) {
 	s.Add("OrderCreated", metrics.UnitCount, 1)
 	err = e.Flush(s)
 	require.Error(t, err)
-	assert.ErrorIs(t, err, boom)
-	assert.True(t, strings.Contains(err.Error(), "write metrics"), err.Error())
+	require.ErrorIs(t, err, boom)
+	assert.Contains(t, err.Error(), "write metrics")
 
 	// Every failing line is reported.
 	for i := range 150 {
@@ -457,7 +460,7 @@ func TestConcurrentAdds(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, float64(goroutines*adds), sum)
+	assert.InDelta(t, float64(goroutines*adds), sum, 0)
 }
 
 func TestConcurrentFlushes(t *testing.T) {
@@ -489,7 +492,7 @@ func TestConcurrentFlushes(t *testing.T) {
 			sum += v
 		}
 	}
-	assert.Equal(t, float64(goroutines*adds), sum)
+	assert.InDelta(t, float64(goroutines*adds), sum, 0)
 }
 
 // Values JSON cannot carry and names EMF keeps for itself are dropped, so

@@ -131,7 +131,7 @@ type Table struct {
 
 // Load reads and parses the template at path.
 func Load(path string) (*Template, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := os.ReadFile(path) //nolint:gosec // The template the caller names.
 	if err != nil {
 		return nil, fmt.Errorf("read template: %w", err)
 	}
@@ -143,10 +143,11 @@ func Load(path string) (*Template, error) {
 }
 
 // resources yields the resources of one type, by logical id in order.
-func (t *Template) resources(typ string) iter.Seq2[string, Resource] {
-	return func(yield func(string, Resource) bool) {
+func (t *Template) resources(typ string) iter.Seq2[string, *Resource] {
+	return func(yield func(string, *Resource) bool) {
 		for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
-			if r := t.Resources[id]; r.Type == typ && !yield(id, r) {
+			r := t.Resources[id]
+			if r.Type == typ && !yield(id, &r) {
 				return
 			}
 		}
@@ -222,7 +223,8 @@ func (t *Template) Environment() (map[string]string, error) {
 func (t *Template) resolveAll(owner string, vars map[string]yaml.Node) (map[string]string, error) {
 	out := make(map[string]string, len(vars))
 	var errs []error
-	for name, node := range vars {
+	for name := range vars {
+		node := vars[name]
 		value, err := t.resolve(&node)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %s: %w", owner, name, err))

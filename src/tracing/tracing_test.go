@@ -157,7 +157,7 @@ func TestXRayHeader(t *testing.T) {
 	const fromLambda, fromGateway = "Root=1-lambda", "Root=1-gateway"
 	lambdaCtx := func(v any) context.Context {
 		//nolint:staticcheck // aws-lambda-go stores the header under this string key.
-		return context.WithValue(context.Background(), "x-amzn-trace-id", v)
+		return context.WithValue(context.Background(), "x-amzn-trace-id", v) //nolint:revive,staticcheck // The string key is aws-lambda-go's.
 	}
 	tests := []struct {
 		name    string
@@ -384,7 +384,7 @@ func TestGlobalProvider(t *testing.T) {
 		_, err := newDynamo(srv).GetItem(context.Background(), getItemInput())
 		require.Error(t, err)
 		var notFound *types.ResourceNotFoundException
-		assert.ErrorAs(t, err, &notFound)
+		require.ErrorAs(t, err, &notFound)
 		assert.Equal(t, int32(1), calls.Load())
 
 		span := findSpan(t, rec, "DynamoDB.GetItem")

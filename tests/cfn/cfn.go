@@ -5,6 +5,7 @@
 package cfn
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -54,7 +55,7 @@ func Transform(path, outDir string) (*Template, error) {
 		}
 	}
 	out := filepath.Join(outDir, "template.transformed.json")
-	cmd := exec.Command("python3", filepath.Join(Root(), "scripts", "sam-transform"), path, out)
+	cmd := exec.CommandContext(context.Background(), "python3", filepath.Join(Root(), "scripts", "sam-transform"), path, out)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("sam-transform %s: %w\n%s", path, err, msg)
 	}

@@ -195,6 +195,7 @@ func TestTypeScriptCatchesABreakingChange(t *testing.T) {
 		{
 			name: "Order.name renamed to customer",
 			breakIt: func(t *testing.T, order *yaml.Node) {
+				t.Helper()
 				tsRenameProperty(t, order, "name", "customer")
 			},
 			property: "name",
@@ -202,6 +203,7 @@ func TestTypeScriptCatchesABreakingChange(t *testing.T) {
 		{
 			name: "Order.premium removed",
 			breakIt: func(t *testing.T, order *yaml.Node) {
+				t.Helper()
 				tsRemoveProperty(t, order, "premium")
 			},
 			property: "premium",

@@ -2,9 +2,9 @@ package e2e
 
 import (
 	"context"
+	"net/http/httptest"
 	"os"
 	"os/exec"
-	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -60,7 +60,7 @@ func rendered(t *testing.T, browser, url string) []string {
 // without Swagger UI's files.
 func TestSwaggerUICheckCanFail(t *testing.T) {
 	t.Parallel()
-	spec, err := api.GetSwagger()
+	spec, err := api.GetSpec()
 	require.NoError(t, err)
 	h, err := docs.New(spec, fstest.MapFS{"README.md": {Data: []byte("no assets")}})
 	require.NoError(t, err)

@@ -64,7 +64,7 @@ var contractOptions = &openapi3filter.Options{
 
 // loadSpec loads the embedded api.yaml once; the suite only reads it.
 var loadSpec = sync.OnceValues(func() (*openapi3.T, error) {
-	spec, err := api.GetSwagger()
+	spec, err := api.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("load api.yaml: %w", err)
 	}
@@ -250,64 +250,102 @@ func TestContractCatchesViolations(t *testing.T) {
 		violation    []string // what the report must say; none for a valid answer
 	}{
 		// Valid answers pass.
-		{name: "valid order", method: http.MethodGet, path: "/api/orders/" + orderID,
-			status: 200, header: map[string]string{"Content-Type": jsonCT}, body: order},
-		{name: "valid order with charset", method: http.MethodGet, path: "/api/orders/" + orderID,
-			status: 200, header: map[string]string{"Content-Type": jsonCT + "; charset=utf-8"}, body: order},
-		{name: "valid 404 problem", method: http.MethodGet, path: "/api/orders/" + orderID,
-			status: 404, header: map[string]string{"Content-Type": probCT}, body: notFound},
-		{name: "valid replayed create", method: http.MethodPost, path: "/api/orders",
-			status: 200, header: map[string]string{"Content-Type": jsonCT, "Idempotent-Replayed": "true"}, body: order},
-		{name: "valid 409 with Retry-After", method: http.MethodPost, path: "/api/orders",
+		{
+			name: "valid order", method: http.MethodGet, path: "/api/orders/" + orderID,
+			status: 200, header: map[string]string{"Content-Type": jsonCT}, body: order,
+		},
+		{
+			name: "valid order with charset", method: http.MethodGet, path: "/api/orders/" + orderID,
+			status: 200, header: map[string]string{"Content-Type": jsonCT + "; charset=utf-8"}, body: order,
+		},
+		{
+			name: "valid 404 problem", method: http.MethodGet, path: "/api/orders/" + orderID,
+			status: 404, header: map[string]string{"Content-Type": probCT}, body: notFound,
+		},
+		{
+			name: "valid replayed create", method: http.MethodPost, path: "/api/orders",
+			status: 200, header: map[string]string{"Content-Type": jsonCT, "Idempotent-Replayed": "true"}, body: order,
+		},
+		{
+			name: "valid 409 with Retry-After", method: http.MethodPost, path: "/api/orders",
 			status: 409, header: map[string]string{"Content-Type": probCT, "Retry-After": "3"},
-			body: `{"type":"https://example.com/p#in-progress","title":"In progress","status":409}`},
-		{name: "valid empty page", method: http.MethodGet, path: "/api/orders?limit=1",
-			status: 200, header: map[string]string{"Content-Type": jsonCT}, body: `{"orders":[],"next_token":null}`},
-		{name: "unknown path answered 404 problem", method: http.MethodGet, path: "/api/nothing",
-			status: 404, header: map[string]string{"Content-Type": probCT}, body: notFound},
-		{name: "wrong method answered 405 problem", method: http.MethodPut, path: "/api/orders",
+			body: `{"type":"https://example.com/p#in-progress","title":"In progress","status":409}`,
+		},
+		{
+			name: "valid empty page", method: http.MethodGet, path: "/api/orders?limit=1",
+			status: 200, header: map[string]string{"Content-Type": jsonCT}, body: `{"orders":[],"next_token":null}`,
+		},
+		{
+			name: "unknown path answered 404 problem", method: http.MethodGet, path: "/api/nothing",
+			status: 404, header: map[string]string{"Content-Type": probCT}, body: notFound,
+		},
+		{
+			name: "wrong method answered 405 problem", method: http.MethodPut, path: "/api/orders",
 			status: 405, header: map[string]string{"Content-Type": probCT, "Allow": "GET, POST"},
-			body: `{"type":"about:blank","title":"Method Not Allowed","status":405}`},
+			body: `{"type":"about:blank","title":"Method Not Allowed","status":405}`,
+		},
 
 		// Invalid answers are reported.
-		{name: "undeclared status", method: http.MethodGet, path: "/api/orders",
+		{
+			name: "undeclared status", method: http.MethodGet, path: "/api/orders",
 			status: http.StatusTeapot, header: map[string]string{"Content-Type": probCT},
 			body:      `{"type":"about:blank","title":"I'm a teapot","status":418}`,
-			violation: []string{"GET /api/orders answered 418", "status is not supported"}},
-		{name: "order without premium", method: http.MethodGet, path: "/api/orders/" + orderID,
+			violation: []string{"GET /api/orders answered 418", "status is not supported"},
+		},
+		{
+			name: "order without premium", method: http.MethodGet, path: "/api/orders/" + orderID,
 			status: 200, header: map[string]string{"Content-Type": jsonCT},
 			body:      `{"id":"` + orderID + `","name":"Ada","item_count":3,"created_at":"2026-11-26T12:00:00Z"}`,
-			violation: []string{"GET /api/orders/" + orderID + " answered 200", `property "premium" is missing`}},
-		{name: "order with a string count", method: http.MethodGet, path: "/api/orders/" + orderID,
+			violation: []string{"GET /api/orders/" + orderID + " answered 200", `property "premium" is missing`},
+		},
+		{
+			name: "order with a string count", method: http.MethodGet, path: "/api/orders/" + orderID,
 			status: 200, header: map[string]string{"Content-Type": jsonCT},
 			body:      `{"id":"` + orderID + `","name":"Ada","item_count":"3","created_at":"2026-11-26T12:00:00Z","premium":false}`,
-			violation: []string{"answered 200", "item_count", "integer"}},
-		{name: "order id no uuid", method: http.MethodGet, path: "/api/orders/" + orderID,
+			violation: []string{"answered 200", "item_count", "integer"},
+		},
+		{
+			name: "order id no uuid", method: http.MethodGet, path: "/api/orders/" + orderID,
 			status: 200, header: map[string]string{"Content-Type": jsonCT},
 			body:      `{"id":"42","name":"Ada","item_count":3,"created_at":"2026-11-26T12:00:00Z","premium":false}`,
-			violation: []string{"answered 200", `"uuid"`}},
-		{name: "problem as text/plain", method: http.MethodGet, path: "/api/orders/" + orderID,
+			violation: []string{"answered 200", `"uuid"`},
+		},
+		{
+			name: "problem as text/plain", method: http.MethodGet, path: "/api/orders/" + orderID,
 			status: 404, header: map[string]string{"Content-Type": "text/plain"}, body: "not found",
-			violation: []string{"answered 404", `"text/plain"`}},
-		{name: "problem without title", method: http.MethodGet, path: "/api/orders/" + orderID,
+			violation: []string{"answered 404", `"text/plain"`},
+		},
+		{
+			name: "problem without title", method: http.MethodGet, path: "/api/orders/" + orderID,
 			status: 404, header: map[string]string{"Content-Type": probCT}, body: `{"type":"about:blank","status":404}`,
-			violation: []string{"answered 404", `property "title" is missing`}},
-		{name: "bad Retry-After", method: http.MethodPost, path: "/api/orders",
+			violation: []string{"answered 404", `property "title" is missing`},
+		},
+		{
+			name: "bad Retry-After", method: http.MethodPost, path: "/api/orders",
 			status: 409, header: map[string]string{"Content-Type": probCT, "Retry-After": "soon"},
 			body:      `{"type":"about:blank","title":"Conflict","status":409}`,
-			violation: []string{"POST /api/orders answered 409", "Retry-After"}},
-		{name: "bad Idempotent-Replayed", method: http.MethodPost, path: "/api/orders",
+			violation: []string{"POST /api/orders answered 409", "Retry-After"},
+		},
+		{
+			name: "bad Idempotent-Replayed", method: http.MethodPost, path: "/api/orders",
 			status: 200, header: map[string]string{"Content-Type": jsonCT, "Idempotent-Replayed": "yes"}, body: order,
-			violation: []string{"POST /api/orders answered 200", "Idempotent-Replayed"}},
-		{name: "unknown path answered 200", method: http.MethodGet, path: "/api/nothing",
+			violation: []string{"POST /api/orders answered 200", "Idempotent-Replayed"},
+		},
+		{
+			name: "unknown path answered 200", method: http.MethodGet, path: "/api/nothing",
 			status: 200, header: map[string]string{"Content-Type": jsonCT}, body: order,
-			violation: []string{"GET /api/nothing answered 200", "no such path: want status 404", "application/problem+json", "Problem"}},
-		{name: "unknown path answered 404 plain text", method: http.MethodGet, path: "/api/nothing",
+			violation: []string{"GET /api/nothing answered 200", "no such path: want status 404", "application/problem+json", "Problem"},
+		},
+		{
+			name: "unknown path answered 404 plain text", method: http.MethodGet, path: "/api/nothing",
 			status: 404, header: map[string]string{"Content-Type": "text/plain"}, body: "404 page not found",
-			violation: []string{"GET /api/nothing answered 404", `got "text/plain"`, "no JSON problem"}},
-		{name: "wrong method answered 404", method: http.MethodPut, path: "/api/orders",
+			violation: []string{"GET /api/nothing answered 404", `got "text/plain"`, "no JSON problem"},
+		},
+		{
+			name: "wrong method answered 404", method: http.MethodPut, path: "/api/orders",
 			status: 404, header: map[string]string{"Content-Type": probCT}, body: notFound,
-			violation: []string{"PUT /api/orders answered 404", "not the method: want status 405"}},
+			violation: []string{"PUT /api/orders answered 404", "not the method: want status 405"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -328,6 +366,7 @@ func TestContractCatchesViolations(t *testing.T) {
 			require.NoError(t, err)
 			resp, err := c.Do(req)
 			require.NoError(t, err)
+			defer resp.Body.Close()
 			got, err := io.ReadAll(resp.Body)
 			require.NoError(t, err)
 			assert.Equal(t, tt.body, string(got), "the caller reads the body the API sent")

@@ -166,11 +166,13 @@ func TestFunctions(t *testing.T) {
 			// The environment must also parse: every value set is valid for the config.
 			plain := map[string]string{}
 			for k, v := range vars {
-				plain[k] = "x"
-				if s, ok := v.(string); ok {
-					plain[k] = s
-				} else if n, ok := v.(float64); ok {
-					plain[k] = jsonNumber(n)
+				switch v := v.(type) {
+				case string:
+					plain[k] = v
+				case float64:
+					plain[k] = jsonNumber(v)
+				default:
+					plain[k] = "x" // an intrinsic function: some id at deploy time
 				}
 			}
 			_, err := config.LoadFrom(plain)
@@ -329,8 +331,10 @@ func TestWafOnlyInProduction(t *testing.T) {
 			rateBased = true
 		}
 	}
-	assert.ElementsMatch(t, []string{"AWSManagedRulesCommonRuleSet", "AWSManagedRulesAmazonIpReputationList",
-		"AWSManagedRulesAnonymousIpList", "AWSManagedRulesKnownBadInputsRuleSet"}, groups)
+	assert.ElementsMatch(t, []string{
+		"AWSManagedRulesCommonRuleSet", "AWSManagedRulesAmazonIpReputationList",
+		"AWSManagedRulesAnonymousIpList", "AWSManagedRulesKnownBadInputsRuleSet",
+	}, groups)
 	assert.True(t, rateBased)
 	arn, _ := cfn.Path(tmpl.Resources["WebAclAssociation"].Properties, "ResourceArn", "Fn::Sub").(string)
 	assert.Contains(t, arn, "/restapis/${OrdersApi}/stages/${OrdersApiStage}")

@@ -21,9 +21,9 @@ func newStore(t *testing.T) (*dynamo.Orders, *countingClient) {
 	return store, counter
 }
 
-func order(name string) orders.Order {
+func order() orders.Order {
 	return orders.Order{
-		ID: uuid.New(), CustomerName: name, ItemCount: 3,
+		ID: uuid.New(), CustomerName: "Ada", ItemCount: 3,
 		CreatedAt: time.Date(2026, 11, 26, 12, 0, 0, 123000000, time.UTC),
 	}
 }
@@ -32,7 +32,7 @@ func TestPutGetDelete(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store, calls := newStore(t)
-	o := order("Ada")
+	o := order()
 
 	require.NoError(t, store.Put(ctx, o))
 	assert.EqualValues(t, 1, calls.calls.Swap(0), "create is one round trip")
@@ -59,7 +59,7 @@ func TestPutNeverOverwrites(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store, _ := newStore(t)
-	o := order("Ada")
+	o := order()
 	require.NoError(t, store.Put(ctx, o))
 	clash := o
 	clash.CustomerName = "Mallory"
@@ -75,7 +75,7 @@ func TestListPagesThroughEveryOrder(t *testing.T) {
 	store, calls := newStore(t)
 	want := map[uuid.UUID]bool{}
 	for range 23 {
-		o := order("Ada")
+		o := order()
 		require.NoError(t, store.Put(ctx, o))
 		want[o.ID] = true
 	}
@@ -114,7 +114,7 @@ func TestListRefusesTamperedTokens(t *testing.T) {
 	ctx := context.Background()
 	store, calls := newStore(t)
 	for range 3 {
-		require.NoError(t, store.Put(ctx, order("Ada")))
+		require.NoError(t, store.Put(ctx, order()))
 	}
 	page, err := store.List(ctx, 1, "")
 	require.NoError(t, err)

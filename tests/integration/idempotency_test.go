@@ -48,9 +48,9 @@ func newGuardFixture(t *testing.T) *guardFixture {
 
 // createOp stores a new order through the store, which joins the Guard's
 // transaction, and returns the order's JSON.
-func (f *guardFixture) createOp(name string) func(ctx context.Context) ([]byte, error) {
+func (f *guardFixture) createOp() func(ctx context.Context) ([]byte, error) {
 	return func(ctx context.Context) ([]byte, error) {
-		o := orders.Order{ID: uuid.New(), CustomerName: name, ItemCount: 1, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
+		o := orders.Order{ID: uuid.New(), CustomerName: "Ada", ItemCount: 1, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
 		if err := f.store.Put(ctx, o); err != nil {
 			return nil, err
 		}
@@ -70,18 +70,18 @@ func TestGuardRoundTrips(t *testing.T) {
 	f := newGuardFixture(t)
 	ctx := context.Background()
 
-	first, replayed, err := f.guard.Do(ctx, "k", []byte(`{"a":1}`), f.createOp("Ada"))
+	first, replayed, err := f.guard.Do(ctx, "k", []byte(`{"a":1}`), f.createOp())
 	require.NoError(t, err)
 	assert.False(t, replayed)
 	assert.EqualValues(t, 2, f.calls.calls.Swap(0), "a first create is a claim and one transaction")
 
-	again, replayed, err := f.guard.Do(ctx, "k", []byte(`{"a":1}`), f.createOp("Ada"))
+	again, replayed, err := f.guard.Do(ctx, "k", []byte(`{"a":1}`), f.createOp())
 	require.NoError(t, err)
 	assert.True(t, replayed)
 	assert.Equal(t, first, again)
 	assert.EqualValues(t, 1, f.calls.calls.Swap(0), "a replay is one round trip")
 
-	_, _, err = f.guard.Do(ctx, "k", []byte(`{"a":2}`), f.createOp("Ada"))
+	_, _, err = f.guard.Do(ctx, "k", []byte(`{"a":2}`), f.createOp())
 	require.ErrorIs(t, err, idempotency.ErrPayloadMismatch)
 	assert.EqualValues(t, 1, f.calls.calls.Swap(0), "a mismatch is one round trip")
 
@@ -97,13 +97,13 @@ func TestGuardInFlightIsConflictUntilDone(t *testing.T) {
 		_, _, err := f.guard.Do(context.Background(), "k", []byte("p"), func(ctx context.Context) ([]byte, error) {
 			close(started)
 			<-finish
-			return f.createOp("Ada")(ctx)
+			return f.createOp()(ctx)
 		})
 		done <- err
 	}()
 	<-started
 
-	_, _, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp("Ada"))
+	_, _, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp())
 	inProgress, ok := errors.AsType[*idempotency.InProgressError](err)
 	require.True(t, ok, "got %v", err)
 	assert.GreaterOrEqual(t, inProgress.RetryAfter, time.Second)
@@ -111,7 +111,7 @@ func TestGuardInFlightIsConflictUntilDone(t *testing.T) {
 
 	close(finish)
 	require.NoError(t, <-done)
-	_, replayed, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp("Ada"))
+	_, replayed, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp())
 	require.NoError(t, err)
 	assert.True(t, replayed)
 	assert.Equal(t, 1, f.countOrders(t))
@@ -134,13 +134,13 @@ func TestGuardClaimExpiresWithTheDeadline(t *testing.T) {
 	}()
 	t.Cleanup(func() { close(stuck) })
 	<-started
-	_, _, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp("Ada"))
+	_, _, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp())
 	inProgress, busy := errors.AsType[*idempotency.InProgressError](err)
 	require.True(t, busy, "the claim is held while the first request runs: %v", err)
 	assert.LessOrEqual(t, inProgress.RetryAfter, 3*time.Second, "the claim ends with the deadline")
 
 	f.offset.Store(int64(4 * time.Second)) // past the first request's deadline
-	_, replayed, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp("Ada"))
+	_, replayed, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp())
 	require.NoError(t, err)
 	assert.False(t, replayed, "the retry runs the operation")
 	assert.Equal(t, 1, f.countOrders(t))
@@ -153,7 +153,7 @@ func TestGuardFailureLeavesNoRecord(t *testing.T) {
 	_, _, err := f.guard.Do(context.Background(), "k", []byte("p"), func(context.Context) ([]byte, error) { return nil, boom })
 	require.ErrorIs(t, err, boom)
 
-	_, replayed, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp("Ada"))
+	_, replayed, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp())
 	require.NoError(t, err, "a retry after a failure runs at once")
 	assert.False(t, replayed)
 	assert.Equal(t, 1, f.countOrders(t))
@@ -172,7 +172,7 @@ func TestGuardFailedCommitKeepsNothing(t *testing.T) {
 	_, _, err := f.guard.Do(context.Background(), "k", []byte("p"), clash)
 	require.Error(t, err)
 
-	_, replayed, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp("Ada"))
+	_, replayed, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp())
 	require.NoError(t, err)
 	assert.False(t, replayed)
 	assert.Equal(t, 2, f.countOrders(t))
@@ -181,10 +181,10 @@ func TestGuardFailedCommitKeepsNothing(t *testing.T) {
 func TestGuardRecordExpires(t *testing.T) {
 	t.Parallel()
 	f := newGuardFixture(t)
-	first, _, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp("Ada"))
+	first, _, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp())
 	require.NoError(t, err)
 	f.offset.Store(int64(testTTL + time.Second))
-	second, replayed, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp("Ada"))
+	second, replayed, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp())
 	require.NoError(t, err)
 	assert.False(t, replayed, "after the TTL the key is free again")
 	assert.NotEqual(t, first, second)
@@ -201,7 +201,7 @@ func TestGuardConcurrentDuplicates(t *testing.T) {
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			results[i], _, errs[i] = f.guard.Do(context.Background(), "same", []byte("p"), f.createOp("Ada"))
+			results[i], _, errs[i] = f.guard.Do(context.Background(), "same", []byte("p"), f.createOp())
 		})
 	}
 	wg.Wait()

@@ -621,20 +621,20 @@ func checkStageTracing(t *cfn.Template) []Finding {
 }
 
 // catchAll returns a stage's method setting for every resource and method.
-func catchAll(r *cfn.Resource) (map[string]any, bool) {
+func catchAll(r *cfn.Resource) map[string]any {
 	for _, s := range asList(r.Properties["MethodSettings"]) {
 		m, ok := s.(map[string]any)
 		if ok && m["ResourcePath"] == "/*" && m["HttpMethod"] == "*" {
-			return m, true
+			return m
 		}
 	}
-	return nil, false
+	return nil
 }
 
 func checkStageThrottling(t *cfn.Template) []Finding {
 	var out []Finding
 	for id, r := range resources(t, "AWS::ApiGateway::Stage") {
-		m, _ := catchAll(r)
+		m := catchAll(r)
 		for _, limit := range []string{"ThrottlingRateLimit", "ThrottlingBurstLimit"} {
 			if !positive(m[limit]) {
 				out = append(out, Finding{id, fmt.Sprintf("MethodSettings /* * %s is %v, not a positive limit", limit, m[limit])})
@@ -647,7 +647,7 @@ func checkStageThrottling(t *cfn.Template) []Finding {
 func checkStageExecutionLogging(t *cfn.Template) []Finding {
 	var out []Finding
 	for id, r := range resources(t, "AWS::ApiGateway::Stage") {
-		if m, _ := catchAll(r); m["LoggingLevel"] != "ERROR" && m["LoggingLevel"] != "INFO" {
+		if m := catchAll(r); m["LoggingLevel"] != "ERROR" && m["LoggingLevel"] != "INFO" {
 			out = append(out, Finding{id, fmt.Sprintf("MethodSettings /* * LoggingLevel is %v, not ERROR or INFO", m["LoggingLevel"])})
 		}
 		for _, s := range asList(r.Properties["MethodSettings"]) {
@@ -666,7 +666,7 @@ func checkStageExecutionLogging(t *cfn.Template) []Finding {
 func checkStageMetrics(t *cfn.Template) []Finding {
 	var out []Finding
 	for id, r := range resources(t, "AWS::ApiGateway::Stage") {
-		if m, _ := catchAll(r); !isTrue(m["MetricsEnabled"]) {
+		if m := catchAll(r); !isTrue(m["MetricsEnabled"]) {
 			out = append(out, Finding{id, "MethodSettings /* * MetricsEnabled is not true"})
 		}
 	}

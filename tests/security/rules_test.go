@@ -55,7 +55,7 @@ func list(findings []security.Finding) string {
 func TestRulesAreWellFormed(t *testing.T) {
 	t.Parallel()
 	require.GreaterOrEqual(t, len(security.Rules), 22)
-	id := regexp.MustCompile(`^[A-Z]+[0-9]+$`)
+	id := regexp.MustCompile(`^[A-Z]+\d+$`)
 	seen := map[string]bool{}
 	for _, r := range security.Rules {
 		assert.Regexp(t, id, r.ID)
@@ -224,7 +224,7 @@ func ifProd(whenTrue, whenFalse any) any {
 
 func ref(id string) any { return map[string]any{"Ref": id} }
 
-func getAtt(id, attr string) any { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
+func arnOf(id string) any { return map[string]any{"Fn::GetAtt": []any{id, "Arn"}} }
 
 func sub(s string) any { return map[string]any{"Fn::Sub": s} }
 
@@ -247,7 +247,7 @@ func badFixtures() []badFixture {
 				"PolicyName": "extra",
 				"Roles":      []any{ref("GetOrderFunctionRole")},
 				"PolicyDocument": map[string]any{"Statement": map[string]any{
-					"Effect": "Allow", "Action": "s3:*", "Resource": getAtt("OrdersTable", "Arn"),
+					"Effect": "Allow", "Action": "s3:*", "Resource": arnOf("OrdersTable"),
 				}},
 			}}
 		}},
@@ -262,7 +262,7 @@ func badFixtures() []badFixture {
 		{"IAM2", "Allow with NotResource", "GetOrderFunctionRole", func(c *cfn.Template) {
 			s := roleStatement(c, "GetOrderFunctionRole", 0)
 			delete(s, "Resource")
-			s["NotResource"] = getAtt("IdempotencyTable", "Arn")
+			s["NotResource"] = arnOf("IdempotencyTable")
 		}},
 		{"IAM2", "AWS::IAM::ManagedPolicy on every resource", "ExtraManagedPolicy", func(c *cfn.Template) {
 			c.Resources["ExtraManagedPolicy"] = &cfn.Resource{Type: "AWS::IAM::ManagedPolicy", Properties: map[string]any{
@@ -297,7 +297,7 @@ func badFixtures() []badFixture {
 		}},
 		// IAM5
 		{"IAM5", "two functions share a role", "GetOrderFunction", func(c *cfn.Template) {
-			props(c, "GetOrderFunction")["Role"] = getAtt("ListOrdersFunctionRole", "Arn")
+			props(c, "GetOrderFunction")["Role"] = arnOf("ListOrdersFunctionRole")
 		}},
 		{"IAM5", "role from outside the template", "DeleteOrderFunction", func(c *cfn.Template) {
 			props(c, "DeleteOrderFunction")["Role"] = "arn:aws:iam::123456789012:role/shared"
@@ -362,7 +362,7 @@ func badFixtures() []badFixture {
 		// L7
 		{"L7", "public function URL", "CreateOrderFunctionUrl", func(c *cfn.Template) {
 			c.Resources["CreateOrderFunctionUrl"] = &cfn.Resource{Type: "AWS::Lambda::Url", Properties: map[string]any{
-				"TargetFunctionArn": getAtt("CreateOrderFunction", "Arn"), "AuthType": "NONE",
+				"TargetFunctionArn": arnOf("CreateOrderFunction"), "AuthType": "NONE",
 			}}
 		}},
 		// DDB1
@@ -507,7 +507,7 @@ func badFixtures() []badFixture {
 			delete(c.Resources, "WafLogging")
 		}},
 		{"WAF2", "logging of another ACL", "WebAcl", func(c *cfn.Template) {
-			props(c, "WafLogging")["ResourceArn"] = getAtt("OtherAcl", "Arn")
+			props(c, "WafLogging")["ResourceArn"] = arnOf("OtherAcl")
 		}},
 		{"WAF2", "logging without a destination", "WebAcl", func(c *cfn.Template) {
 			props(c, "WafLogging")["LogDestinationConfigs"] = []any{}

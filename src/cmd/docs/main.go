@@ -14,7 +14,7 @@ import (
 )
 
 func main() {
-	spec, err := api.GetSwagger()
+	spec, err := api.GetSpec()
 	if err != nil {
 		fail(err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,7 +15,7 @@ import (
 func agentStandIn(path string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /applications/{app}/environments/{env}/configurations/{profile}", func(w http.ResponseWriter, _ *http.Request) {
-		body, err := os.ReadFile(path)
+		body, err := os.ReadFile(path) //nolint:gosec // The flags file the developer named.
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -26,11 +27,11 @@ func agentStandIn(path string) http.Handler {
 }
 
 // startAgent serves the stand-in on a free loopback port and returns its URL.
-func startAgent(path string) (string, func(), error) {
+func startAgent(ctx context.Context, path string) (string, func(), error) {
 	if _, err := os.Stat(path); err != nil {
 		return "", nil, fmt.Errorf("feature flags file: %w (set FLAGS_FILE)", err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, fmt.Errorf("AppConfig agent stand-in: %w", err)
 	}

@@ -17,6 +17,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,12 +25,16 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/google/uuid"
 
 	"github.com/go-sam-blueprint/orders/src/api"
 	"github.com/go-sam-blueprint/orders/src/app"
@@ -42,33 +47,36 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx); err != nil {
+	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "make run:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context) error {
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
 	templatePath := getenv("TEMPLATE", "template.yaml")
 	flagsPath := getenv("FLAGS_FILE", "src/flags/flags.json")
-	specPath := getenv("SPEC", "api.yaml")
 	port := getenv("PORT", "3000")
 
 	tmpl, err := sam.Load(templatePath)
 	if err != nil {
 		return err
 	}
-	// Claim the port first, so that a busy port fails before anything starts.
-	listener, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
-	if err != nil {
-		return fmt.Errorf("%w (set PORT to use another port)", err)
+	event := os.Getenv("EVENT")
+	var listener net.Listener
+	if event == "" {
+		// Claim the port first, so that a busy port fails before anything starts.
+		listener, err = (&net.ListenConfig{}).Listen(ctx, "tcp", net.JoinHostPort("127.0.0.1", port))
+		if err != nil {
+			return fmt.Errorf("%w (set PORT to use another port)", err)
+		}
+		defer listener.Close()
 	}
-	defer listener.Close()
 
-	agentURL, stopAgent, err := startAgent(flagsPath)
+	agentURL, stopAgent, err := startAgent(ctx, flagsPath)
 	if err != nil {
 		return err
 	}
@@ -91,35 +99,92 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	invoke, err := app.New(ctx, cfg, os.Stdout)
+	fns, err := newFunctions(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	// The gateway routes by api.yaml itself, as API Gateway imports it: the
-	// code's embedded copy leaves out the docs operations.
-	spec, err := openapi3.NewLoader().LoadFromFile(specPath)
-	if err != nil {
-		return fmt.Errorf("load %s: %w", specPath, err)
+	if event != "" {
+		return invoke(ctx, fns, event)
 	}
-	docsSpec, err := api.GetSwagger()
-	if err != nil {
-		return fmt.Errorf("load embedded api spec: %w", err)
-	}
-	docsHandler, err := docs.New(docsSpec, docs.Assets())
+	h, err := fns.gateway(getenv("SPEC", "api.yaml"))
 	if err != nil {
 		return err
-	}
-	srv := &http.Server{
-		Handler: gateway.New(spec, gateway.Invoke(invoke), gateway.Options{
-			AccessLog: os.Stderr,
-			Functions: map[string]gateway.Invoke{"DocsFunction": gateway.Invoke(handler.Adapt(docsHandler))},
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
 	}
 	url := "http://" + listener.Addr().String()
 	fmt.Fprintf(os.Stderr, "Orders API on %s (try: curl %s/api/orders; docs: %s/swagger)\nDynamoDB: %s\nFeature flags: %s (edits apply within %s)\nCtrl-C stops it.\n",
 		url, url, url, dynamo, flagsPath, cfg.AppConfig.MaxAge)
+	return serve(ctx, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, listener)
+}
 
+// functions are the template's functions, in this process: the orders
+// service (one handler for every operation) and the docs.
+type functions struct {
+	orders, docs handler.LambdaFunc
+}
+
+func newFunctions(ctx context.Context, cfg config.Config) (*functions, error) {
+	orders, err := app.New(ctx, cfg, os.Stdout)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := api.GetSpec()
+	if err != nil {
+		return nil, fmt.Errorf("load embedded api spec: %w", err)
+	}
+	docsHandler, err := docs.New(spec, docs.Assets())
+	if err != nil {
+		return nil, err
+	}
+	return &functions{orders: orders, docs: handler.Adapt(docsHandler)}, nil
+}
+
+// gateway is the API Gateway stand-in in front of the functions. It routes
+// by api.yaml itself, as API Gateway imports it: the code's embedded copy
+// leaves out the docs operations.
+func (f *functions) gateway(specPath string) (http.Handler, error) {
+	spec, err := openapi3.NewLoader().LoadFromFile(specPath)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", specPath, err)
+	}
+	return gateway.New(spec, gateway.Invoke(f.orders), gateway.Options{
+		AccessLog: os.Stderr,
+		Functions: map[string]gateway.Invoke{"DocsFunction": gateway.Invoke(f.docs)},
+	}), nil
+}
+
+// invoke runs one event file through its function, as `sam local invoke
+// -e` does, and prints the proxy response on stdout.
+func invoke(ctx context.Context, f *functions, path string) error {
+	raw, err := os.ReadFile(path) //nolint:gosec // The event file the developer named.
+	if err != nil {
+		return fmt.Errorf("read event: %w", err)
+	}
+	var event events.APIGatewayProxyRequest
+	if err := json.Unmarshal(raw, &event); err != nil {
+		return fmt.Errorf("event %s is not an API Gateway REST proxy event: %w", path, err)
+	}
+	fn := f.orders
+	if strings.HasPrefix(event.Path, "/swagger") {
+		fn = f.docs
+	}
+	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
+		AwsRequestID:       uuid.NewString(),
+		InvokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:local",
+	})
+	resp, err := fn(ctx, event)
+	if err != nil {
+		return fmt.Errorf("function error: %w", err)
+	}
+	out, err := json.MarshalIndent(resp, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
+	fmt.Println(string(out))
+	return nil
+}
+
+// serve runs srv until ctx is done, then shuts it down gracefully.
+func serve(ctx context.Context, srv *http.Server, listener net.Listener) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(listener) }()
 	select {
@@ -128,7 +193,7 @@ func run(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(os.Stderr, "Stopping.")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shut down: %w", err)
