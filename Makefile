@@ -3,6 +3,11 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
+# The Go toolchain is go.mod's toolchain line (go1.27.3: go1.26.8's
+# standard library has known reachable vulnerabilities). The go command
+# fetches it through the module proxy the first time (about 10 s).
+export GOTOOLCHAIN := $(shell sed -n 's/^toolchain //p' go.mod)
+
 GO       ?= go
 PORT     ?= 3000
 BIN      := bin
@@ -13,6 +18,8 @@ LAMBDA_ENV   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 TAGS         ?=
 comma        := ,
 LAMBDA_FLAGS := -tags lambda.norpc$(if $(TAGS),$(comma)$(TAGS)) -trimpath -ldflags "-s -w"
+EVENT        ?= events/create_order.json
+MARKDOWNLINT := 0.22.0
 FUNCTIONS    := CreateOrderFunction GetOrderFunction DeleteOrderFunction ListOrdersFunction DocsFunction
 
 .PHONY: help
@@ -20,8 +27,10 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: deps
-deps: ## Download the Go modules and check the local tools the tests need
+deps: ## Download the Go modules and npm packages, and check the local tools the tests need
 	$(GO) mod download
+	$(GO) mod download -modfile=tools/go.mod
+	@./scripts/docs-assets
 	@./scripts/check-tools
 
 .PHONY: generate
@@ -33,8 +42,19 @@ client-ts: ## Regenerate the TypeScript client types (clients/typescript/src/api
 	cd clients/typescript && npm ci --no-audit --no-fund && npm run generate && npm run typecheck
 
 .PHONY: fmt
-fmt: ## Format the Go code
-	gofmt -w src tests
+fmt: ## Format the Go code (gofumpt, goimports)
+	$(GO) tool -modfile=tools/go.mod golangci-lint fmt ./...
+
+.PHONY: lint
+lint: ## Lint Go (golangci-lint), Markdown (markdownlint-cli2) and the workflows (actionlint)
+	@echo "golangci-lint (the first run builds it: a few minutes)..."
+	$(GO) tool -modfile=tools/go.mod golangci-lint run ./...
+	npx --yes markdownlint-cli2@$(MARKDOWNLINT) "README.md" "docs/**/*.md" "clients/typescript/README.md"
+	$(GO) tool -modfile=tools/actionlint/go.mod actionlint
+
+.PHONY: vuln
+vuln: ## govulncheck against a vulnerability database built offline from golang.org/x/vulndb
+	./scripts/vuln
 
 .PHONY: build
 build: $(addprefix build-,$(FUNCTIONS)) ## Build each function's bootstrap under bin/, as `sam build` does
@@ -68,15 +88,40 @@ test: ## Run every test: unit, integration, e2e, generated-code drift, template 
 
 .PHONY: unit
 unit: ## Run the unit tests (beside the code, under src/)
+	@./scripts/docs-assets
 	$(GO) test -race ./src/...
 
 .PHONY: integration
 integration: ## Run the data-access tests against moto_server
 	$(GO) test -race ./tests/integration/...
 
+# `make e2e API_URL=https://...` reaches the tests through the environment.
+export API_URL
+
 .PHONY: e2e
 e2e: ## Run the end-to-end tests against the local API, or against API_URL when set
+	@./scripts/docs-assets
 	$(GO) test -count=1 ./tests/e2e/...
+
+.PHONY: invoke
+invoke: ## Run one event through its function locally, like sam local invoke (EVENT=events/create_order.json)
+	@./scripts/check-tools run
+	@./scripts/docs-assets
+	@$(GO) build -o $(BIN)/local ./src/cmd/local
+	@EVENT=$(EVENT) $(BIN)/local
+
+.PHONY: pr
+pr: ## Everything a pull request needs, fastest failure first (BASE=<ref> for the breaking-change gate)
+	@./scripts/check-tools test
+	@./scripts/docs-assets
+	@test -z "$$($(GO) tool -modfile=tools/go.mod golangci-lint fmt --diff ./... 2>&1)" || { echo "make pr: code is not formatted: run make fmt"; exit 1; }
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory breaking
+	$(MAKE) --no-print-directory validate
+	$(GO) vet ./...
+	$(GO) test -race ./...
+	$(MAKE) --no-print-directory vuln
+	$(MAKE) --no-print-directory build
 
 .PHONY: breaking
 breaking: ## Fail on changes to api.yaml that break clients (BASE=<ref>; default: merge base with origin/main)
