@@ -27,8 +27,9 @@ import (
 // and metrics to out (stdout in Lambda, where CloudWatch Logs reads both).
 // The DynamoDB client follows the SDK's usual environment,
 // AWS_ENDPOINT_URL_DYNAMODB included, so the same binary talks to AWS or to
-// a local DynamoDB.
-func New(ctx context.Context, cfg config.Config, out io.Writer) (handler.LambdaFunc, error) {
+// a local DynamoDB; awsOpts change how the SDK is configured (tests and
+// benchmarks give it an HTTP client of their own).
+func New(ctx context.Context, cfg config.Config, out io.Writer, awsOpts ...func(*awsconfig.LoadOptions) error) (handler.LambdaFunc, error) {
 	log := logging.New(out, cfg.LogLevel,
 		slog.String("service", cfg.ServiceName),
 		slog.String("function_version", cfg.FunctionVersion))
@@ -41,7 +42,7 @@ func New(ctx context.Context, cfg config.Config, out io.Writer) (handler.LambdaF
 		return nil, err
 	}
 
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
@@ -63,7 +64,9 @@ func New(ctx context.Context, cfg config.Config, out io.Writer) (handler.LambdaF
 	if err != nil {
 		return nil, fmt.Errorf("feature flags: %w", err)
 	}
-	svc, err := orders.NewService(store, orders.WithIdempotency(guard), orders.WithFlags(source))
+	// A create's whole effect is its order's write: one transaction, one
+	// round trip, commits it with its idempotency record.
+	svc, err := orders.NewService(store, orders.WithIdempotency(idempotency.Atomic{Guard: guard}), orders.WithFlags(source))
 	if err != nil {
 		return nil, fmt.Errorf("orders service: %w", err)
 	}

@@ -3,15 +3,19 @@
 // request gets the first answer again.
 //
 // Records live in a DynamoDB table keyed by the string attribute "id", with
-// TTL on "expiration". A first call costs two round trips: a conditional
-// PutItem claims the key (in progress), then one TransactWriteItems commits
-// the operation's own writes — those made through a dynamotx-aware store —
-// together with the completed record. A repeat costs one: the failed claim
-// returns the record (ReturnValuesOnConditionCheckFailure).
+// TTL on "expiration". Two ways to run an operation:
 //
-// The in-progress claim expires with the caller's deadline (the Lambda
-// deadline) at the latest, and is removed when the operation fails, so a
-// failure never blocks a retry.
+//   - Atomic.Do, for an operation whose whole effect is DynamoDB writes made
+//     through a dynamotx-aware store: one round trip, a transaction that
+//     commits the writes with the completed record if the key is free. A
+//     repeat costs one round trip too: the failed condition returns the
+//     record (ReturnValuesOnConditionCheckFailure).
+//   - Guard.Do, for any operation: a conditional PutItem first claims the
+//     key (in progress), then one TransactWriteItems commits the
+//     operation's dynamotx writes with the completed record; two round
+//     trips. The claim expires with the caller's deadline (the Lambda
+//     deadline) at the latest, and is removed when the operation fails, so
+//     a failure never blocks a retry.
 package idempotency
 
 import (

@@ -220,3 +220,85 @@ func TestGuardConcurrentDuplicates(t *testing.T) {
 	require.NotNil(t, answer)
 	assert.Equal(t, 1, f.countOrders(t))
 }
+
+// atomic is the one-round-trip Guard over the fixture's tables.
+func (f *guardFixture) atomic() idempotency.Atomic { return idempotency.Atomic{Guard: f.guard} }
+
+func TestAtomicRoundTrips(t *testing.T) {
+	t.Parallel()
+	f := newGuardFixture(t)
+	ctx := context.Background()
+
+	first, replayed, err := f.atomic().Do(ctx, "k", []byte(`{"a":1}`), f.createOp())
+	require.NoError(t, err)
+	assert.False(t, replayed)
+	assert.EqualValues(t, 1, f.calls.calls.Swap(0), "a first create is one transaction")
+
+	again, replayed, err := f.atomic().Do(ctx, "k", []byte(`{"a":1}`), f.createOp())
+	require.NoError(t, err)
+	assert.True(t, replayed)
+	assert.Equal(t, first, again)
+	assert.EqualValues(t, 1, f.calls.calls.Swap(0), "a replay is one round trip")
+
+	_, _, err = f.atomic().Do(ctx, "k", []byte(`{"a":2}`), f.createOp())
+	require.ErrorIs(t, err, idempotency.ErrPayloadMismatch)
+	assert.EqualValues(t, 1, f.calls.calls.Swap(0))
+	assert.Equal(t, 1, f.countOrders(t), "the failed transactions wrote nothing")
+}
+
+func TestAtomicFailureWritesNothing(t *testing.T) {
+	t.Parallel()
+	f := newGuardFixture(t)
+	boom := errors.New("boom")
+	_, _, err := f.atomic().Do(context.Background(), "k", []byte("p"), func(context.Context) ([]byte, error) { return nil, boom })
+	require.ErrorIs(t, err, boom)
+	assert.Zero(t, f.calls.calls.Load(), "nothing reached DynamoDB")
+
+	_, replayed, err := f.atomic().Do(context.Background(), "k", []byte("p"), f.createOp())
+	require.NoError(t, err)
+	assert.False(t, replayed)
+	assert.Equal(t, 1, f.countOrders(t))
+}
+
+func TestAtomicRecordExpires(t *testing.T) {
+	t.Parallel()
+	f := newGuardFixture(t)
+	first, _, err := f.atomic().Do(context.Background(), "k", []byte("p"), f.createOp())
+	require.NoError(t, err)
+	f.offset.Store(int64(testTTL + time.Second))
+	second, replayed, err := f.atomic().Do(context.Background(), "k", []byte("p"), f.createOp())
+	require.NoError(t, err)
+	assert.False(t, replayed, "after the TTL the key is free again")
+	assert.NotEqual(t, first, second)
+}
+
+// Overlapping creates with one key store one order; every answer is that
+// order or "in progress".
+func TestAtomicConcurrentDuplicates(t *testing.T) {
+	t.Parallel()
+	f := newGuardFixture(t)
+	const n = 20
+	var wg sync.WaitGroup
+	results := make([][]byte, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			results[i], _, errs[i] = f.atomic().Do(context.Background(), "same", []byte("p"), f.createOp())
+		})
+	}
+	wg.Wait()
+	var answer []byte
+	for i := range n {
+		if errs[i] != nil {
+			_, busy := errors.AsType[*idempotency.InProgressError](errs[i])
+			assert.True(t, busy, "only in-progress conflicts, got %v", errs[i])
+			continue
+		}
+		if answer == nil {
+			answer = results[i]
+		}
+		assert.Equal(t, answer, results[i], "every success is the same order")
+	}
+	require.NotNil(t, answer)
+	assert.Equal(t, 1, f.countOrders(t))
+}

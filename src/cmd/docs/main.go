@@ -14,7 +14,7 @@ import (
 )
 
 func main() {
-	spec, err := api.GetSpec()
+	spec, err := api.Spec()
 	if err != nil {
 		fail(err)
 	}

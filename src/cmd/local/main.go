@@ -127,7 +127,7 @@ func newFunctions(ctx context.Context, cfg config.Config) (*functions, error) {
 	if err != nil {
 		return nil, err
 	}
-	spec, err := api.GetSpec()
+	spec, err := api.Spec()
 	if err != nil {
 		return nil, fmt.Errorf("load embedded api spec: %w", err)
 	}

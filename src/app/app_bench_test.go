@@ -1,0 +1,93 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-sam-blueprint/orders/src/app"
+	"github.com/go-sam-blueprint/orders/src/config"
+	"github.com/go-sam-blueprint/orders/src/dynamo/dynamotest"
+	"github.com/go-sam-blueprint/orders/src/handler"
+)
+
+// newFunction is the orders function as deployed (logs, metrics, spans,
+// validation all on), with DynamoDB answered in process by a fake HTTP
+// transport, so that the SDK's own serialization runs too.
+func newFunction(tb testing.TB) (handler.LambdaFunc, *dynamotest.Transport) {
+	tb.Helper()
+	// A custom CA bundle in the environment needs the SDK's own HTTP
+	// client; this one answers in process and needs none.
+	tb.Setenv("AWS_CA_BUNDLE", "")
+	cfg, err := config.LoadFrom(map[string]string{
+		"ORDERS_TABLE_NAME": "orders", "IDEMPOTENCY_TABLE_NAME": "idempotency",
+		"APPCONFIG_APPLICATION": "a", "APPCONFIG_ENVIRONMENT": "e", "APPCONFIG_PROFILE": "p",
+		// No agent here: the flags fall back to their defaults, after one
+		// refused connection per max age.
+		"APPCONFIG_AGENT_URL": "http://127.0.0.1:9", "APPCONFIG_MAX_AGE_SECONDS": "3600",
+	})
+	require.NoError(tb, err)
+	transport := dynamotest.NewTransport()
+	fn, err := app.New(context.Background(), cfg, io.Discard,
+		awsconfig.WithRegion("us-east-1"),
+		awsconfig.WithHTTPClient(transport.Client()),
+		// Real credentials, so that every request is signed as in Lambda.
+		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "TOKEN")),
+		awsconfig.WithBaseEndpoint("http://dynamodb.test"))
+	require.NoError(tb, err)
+	return fn, transport
+}
+
+func event(tb testing.TB, file string) events.APIGatewayProxyRequest {
+	tb.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "events", file))
+	require.NoError(tb, err)
+	var e events.APIGatewayProxyRequest
+	require.NoError(tb, json.Unmarshal(raw, &e))
+	return e
+}
+
+func benchmark(b *testing.B, file string, vary func(i int, e *events.APIGatewayProxyRequest)) {
+	b.Helper()
+	fn, _ := newFunction(b)
+	base := event(b, file)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		e := base
+		if vary != nil {
+			vary(i, &e)
+		}
+		resp, err := fn(ctx, e)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			b.Fatalf("%s: %d %v %s", file, resp.StatusCode, err, resp.Body)
+		}
+	}
+}
+
+// BenchmarkCreateOrder sends a new order each time (a new body, so no
+// replay): claim, transaction, response.
+func BenchmarkCreateOrder(b *testing.B) {
+	benchmark(b, "create_order.json", func(i int, e *events.APIGatewayProxyRequest) {
+		e.Body = `{"customer_name":"Ada","order_item_count":` + itoa(i%1000+1) + `}`
+	})
+}
+
+func BenchmarkGetOrder(b *testing.B)    { benchmark(b, "get_order.json", nil) }
+func BenchmarkDeleteOrder(b *testing.B) { benchmark(b, "delete_order.json", nil) }
+func BenchmarkListOrders(b *testing.B)  { benchmark(b, "list_orders.json", nil) }
+
+func itoa(n int) string {
+	raw, _ := json.Marshal(n)
+	return string(raw)
+}
