@@ -123,6 +123,12 @@ pr: ## Everything a pull request needs, fastest failure first (BASE=<ref> for th
 	$(MAKE) --no-print-directory vuln
 	$(MAKE) --no-print-directory build
 
+.PHONY: bench
+bench: ## Measure cold path, overhead, latency, round trips, size and memory against the budgets; writes BENCHMARKS.md
+	@./scripts/check-tools run
+	@./scripts/docs-assets
+	$(GO) run ./tests/bench
+
 .PHONY: breaking
 breaking: ## Fail on changes to api.yaml that break clients (BASE=<ref>; default: merge base with origin/main)
 	./scripts/breaking
