@@ -84,6 +84,7 @@ test: ## Run every test: unit, integration, e2e, generated-code drift, template 
 	@./scripts/docs-assets
 	$(GO) vet ./...
 	$(GO) test -race ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s
 	@$(MAKE) --no-print-directory validate
 
 .PHONY: unit
@@ -122,6 +123,20 @@ pr: ## Everything a pull request needs, fastest failure first (BASE=<ref> for th
 	$(GO) test -race ./...
 	$(MAKE) --no-print-directory vuln
 	$(MAKE) --no-print-directory build
+
+# FUZZTIME is how long each fuzz target runs: `make fuzz` is the long run;
+# `make test` runs every target for 5s.
+FUZZTIME ?= 10m
+
+.PHONY: fuzz
+fuzz: ## Fuzz every target under src/ (FUZZTIME each, default 10m), one after another; a failure's input lands in testdata/fuzz
+	@for file in $$(find src -name '*_fuzz_test.go' | sort); do \
+		pkg=./$$(dirname "$$file"); \
+		for target in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$$file"); do \
+			echo "fuzz: $$target in $$pkg for $(FUZZTIME)"; \
+			$(GO) test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) "$$pkg"; \
+		done; \
+	done
 
 .PHONY: bench
 bench: ## Measure cold path, overhead, latency, round trips, size and memory against the budgets; writes BENCHMARKS.md
