@@ -6,19 +6,15 @@ import (
 	"context"
 	"log/slog"
 	"os"
-	"runtime/debug"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/go-sam-blueprint/orders/src/app"
+	"github.com/go-sam-blueprint/orders/src/coldstart"
 	"github.com/go-sam-blueprint/orders/src/config"
 )
 
 func main() {
-	// A cold start allocates a few MB at once (the spec, the SDK's client)
-	// and keeps nearly all of it: collecting during init only delays the
-	// first answer.
-	gcPercent := debug.SetGCPercent(-1)
 	cfg, err := config.Load()
 	if err != nil {
 		fail(err)
@@ -27,7 +23,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	debug.SetGCPercent(gcPercent)
+	coldstart.Done()
 	lambda.Start(h)
 }
 
