@@ -27,7 +27,8 @@ import (
 
 // CreateOrderRequest defines model for CreateOrderRequest.
 type CreateOrderRequest struct {
-	// CustomerName The customer's name.
+	// CustomerName The customer's name, stored and returned exactly as sent: any Unicode characters, control characters included. In answers, U+0000 to U+001F, `<`, `>` and `&` are JSON-escaped (`\u0000`, `\n`, `\u003c`, ...); escape the name for whatever medium you display it in.
+	//
 	//
 	// Example: Ada
 	CustomerName string `json:"customer_name"`
@@ -118,6 +119,9 @@ type BadRequest = Problem
 // Conflict An RFC 9457 problem details document.
 type Conflict = Problem
 
+// GatewayTimeout An RFC 9457 problem details document.
+type GatewayTimeout = Problem
+
 // InternalError An RFC 9457 problem details document.
 type InternalError = Problem
 
@@ -126,6 +130,9 @@ type NotFound = Problem
 
 // PayloadTooLarge An RFC 9457 problem details document.
 type PayloadTooLarge = Problem
+
+// ServiceUnavailable An RFC 9457 problem details document.
+type ServiceUnavailable = Problem
 
 // UnsupportedMediaType An RFC 9457 problem details document.
 type UnsupportedMediaType = Problem
@@ -687,6 +694,11 @@ type ClientWithResponsesInterface interface {
 	GetOrderWithResponse(ctx context.Context, orderId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetOrderResponse, error)
 }
 
+// ListOrdersResponse503Headers the declared response headers of an HTTP 503 response for ListOrders
+type ListOrdersResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListOrdersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -698,6 +710,12 @@ type ListOrdersResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// ApplicationproblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationproblemJSON504 *GatewayTimeout
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListOrdersResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -718,6 +736,16 @@ func (r ListOrdersResponse) GetApplicationproblemJSON422() *ValidationFailed {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListOrdersResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListOrdersResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ListOrdersResponse) GetApplicationproblemJSON504() *GatewayTimeout {
+	return r.ApplicationproblemJSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -759,6 +787,11 @@ type CreateOrderResponse409Headers struct {
 	RetryAfter *int
 }
 
+// CreateOrderResponse503Headers the declared response headers of an HTTP 503 response for CreateOrder
+type CreateOrderResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateOrderResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -776,10 +809,16 @@ type CreateOrderResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// ApplicationproblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationproblemJSON504 *GatewayTimeout
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *CreateOrderResponse200Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *CreateOrderResponse409Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateOrderResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -817,6 +856,16 @@ func (r CreateOrderResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
 }
 
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateOrderResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r CreateOrderResponse) GetApplicationproblemJSON504() *GatewayTimeout {
+	return r.ApplicationproblemJSON504
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateOrderResponse) GetBody() []byte {
 	return r.Body
@@ -846,6 +895,11 @@ func (r CreateOrderResponse) ContentType() string {
 	return ""
 }
 
+// DeleteOrderResponse503Headers the declared response headers of an HTTP 503 response for DeleteOrder
+type DeleteOrderResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteOrderResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -857,6 +911,12 @@ type DeleteOrderResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// ApplicationproblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationproblemJSON504 *GatewayTimeout
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteOrderResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -877,6 +937,16 @@ func (r DeleteOrderResponse) GetApplicationproblemJSON422() *ValidationFailed {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DeleteOrderResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteOrderResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r DeleteOrderResponse) GetApplicationproblemJSON504() *GatewayTimeout {
+	return r.ApplicationproblemJSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -908,6 +978,11 @@ func (r DeleteOrderResponse) ContentType() string {
 	return ""
 }
 
+// GetOrderResponse503Headers the declared response headers of an HTTP 503 response for GetOrder
+type GetOrderResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetOrderResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -919,6 +994,12 @@ type GetOrderResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// ApplicationproblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationproblemJSON504 *GatewayTimeout
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetOrderResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -939,6 +1020,16 @@ func (r GetOrderResponse) GetApplicationproblemJSON422() *ValidationFailed {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetOrderResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrderResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetOrderResponse) GetApplicationproblemJSON504() *GatewayTimeout {
+	return r.ApplicationproblemJSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -1105,6 +1196,33 @@ func ParseListOrdersResponse(rsp *http.Response) (*ListOrdersResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ListOrdersResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -1173,6 +1291,20 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON504 = &dest
+
 	}
 
 	switch {
@@ -1196,6 +1328,16 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 			headers.RetryAfter = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateOrderResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -1243,6 +1385,33 @@ func ParseDeleteOrderResponse(rsp *http.Response) (*DeleteOrderResponse, error) 
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers DeleteOrderResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -1290,6 +1459,33 @@ func ParseGetOrderResponse(rsp *http.Response) (*GetOrderResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetOrderResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -1598,11 +1794,22 @@ type ConflictApplicationProblemPlusJSONResponse struct {
 	Headers ConflictResponseHeaders
 }
 
+type GatewayTimeoutApplicationProblemPlusJSONResponse Problem
+
 type InternalErrorApplicationProblemPlusJSONResponse Problem
 
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
+
+type ServiceUnavailableResponseHeaders struct {
+	RetryAfter *int
+}
+type ServiceUnavailableApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers ServiceUnavailableResponseHeaders
+}
 
 type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
 
@@ -1674,6 +1881,41 @@ func (response ListOrders500ApplicationProblemPlusJSONResponse) VisitListOrdersR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrders503ApplicationProblemPlusJSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders504ApplicationProblemPlusJSONResponse struct {
+	GatewayTimeoutApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrders504ApplicationProblemPlusJSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(504)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1810,6 +2052,41 @@ func (response CreateOrder500ApplicationProblemPlusJSONResponse) VisitCreateOrde
 	return err
 }
 
+type CreateOrder503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrder503ApplicationProblemPlusJSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder504ApplicationProblemPlusJSONResponse struct {
+	GatewayTimeoutApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrder504ApplicationProblemPlusJSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteOrderRequestObject struct {
 	OrderId openapi_types.UUID `json:"orderId"`
 }
@@ -1880,6 +2157,41 @@ func (response DeleteOrder500ApplicationProblemPlusJSONResponse) VisitDeleteOrde
 	return err
 }
 
+type DeleteOrder503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOrder503ApplicationProblemPlusJSONResponse) VisitDeleteOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrder504ApplicationProblemPlusJSONResponse struct {
+	GatewayTimeoutApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOrder504ApplicationProblemPlusJSONResponse) VisitDeleteOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetOrderRequestObject struct {
 	OrderId openapi_types.UUID `json:"orderId"`
 }
@@ -1946,6 +2258,41 @@ func (response GetOrder500ApplicationProblemPlusJSONResponse) VisitGetOrderRespo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrder503ApplicationProblemPlusJSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder504ApplicationProblemPlusJSONResponse struct {
+	GatewayTimeoutApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrder504ApplicationProblemPlusJSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(504)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2121,74 +2468,80 @@ func (sh *strictHandler) GetOrder(w http.ResponseWriter, r *http.Request, orderI
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7HtrU9u61v9X0Xh3hnb+ca5AS/oqhdCdbiCcEP49bdMJir2cqNiStyST5jD57s8syY6dW0Np997necqL",
-	"TsG2pHX9rZu4dzwRxYID18pp3jvwlUZxCObnrvRB4g8qiSIqZ07TaXEizNOSc0fDBPCtJ4Fq8IdUO02n",
-	"Xq0furWaWz/s1+rNarVZrX50Sg7znabTCOirg+Bw3z14WXvp7h8c1t1RI/Dcund02AgOD2lAD/FbDdHQ",
-	"EwnXTrNRcjiNAE/2qVNyYgkRSyKnGdBQwXw+LzkSVCy4siS/oX4P/kxAaUOZ4Bq4+ZHGccg8qpnglViK",
-	"UQjR//uiBC/wjD/6oCkLnabD+B0NmU+8CZXU0yDJntgjjJOQaZA0JDwJQ/IcvsbgacbHZC/Ze+GUHKWp",
-	"TpTT3K9WS45mGrd1+hMg0pJFRsKfEaYIF5rYI95ddS/KTsnRsxg/nmgdq2alMmZ6kozKnogqY+EqGrmj",
-	"MIFYMq4rRgeqMgrFqBJRxiu+8FTGlypH/m8p/a7hcV5ylDeBiCKLzyQETtP5rZIrvmLfqsql3cExgvVB",
-	"eZLFKLIVHpgiEQ0DISPwyfNASJKK0HCF/JSIkIQSTaMYJPjkhsNXPdTiFvjNizISdCx4EDLvR/UkQcsZ",
-	"oQFqqEEUeIL7akkPR7keWgsOpkxPiJ4wRTo+RLHQwL2Z+wcY1TBOYinGEpT6+XopHMe4m53zU1TUItYV",
-	"M+6AKBoBuVlh8QZ5VJqFYZHT16Qoypse/uK28JebTKwojAlQZBGpLHxiVVKk5couIVqQKWWajCAQEuwZ",
-	"jI9xq5zfiHEWoVfXFtJmXMMYJLI5LzkdrkFyGralFPJxFsO40pR7uLd3SIMj6h26L0eHNbdWg0P3iO7X",
-	"3KMGvPKB+iOAoGBCB0VXzighVyDvQBJL0YJsOhKJbo5Cym9/mtcpkHfMAxJQFoL/2iiWcjUFSSTcAQ0R",
-	"TAhLCVPGuy6EPhUJ93/Qu4w9k4fgNvEFWFCDr0zpJQ/cz8V3ITSxhP1lIrsQNkSRCVXWxZlvZHJJZ6Gg",
-	"fl+IMyrH8DjRLLiqNXKuju02pC8EsXv/pQaxGkpCPFISPaHcGEfrskOo50GsrTFcc5XEsZAa/HPwGe3P",
-	"4kdyvzAMBdw3ZxkaqCLFDczCggHUDnJRFWghhhhiqPlb5ZUFKSOc/49h0tB9avzrBwVTIzGVmoiA6MLJ",
-	"xXjvlByQUiCGfiosZMp8zSTgF7Ew/mwZTpQWEcihyYTmnwuSrdc3JxnF8356CLtbSMw1jPx0PS2gJKLa",
-	"m2QmvaeI3cfkFkyrDYFtShVJFPhZuDGBkBKfBQFI4NYEygPuzBc0m1B2bOKmyXcL6SP1fYbk0fBSihik",
-	"ZqDSzBMz0fzRvbOso+b9Bu6yT/YUwY9QLQsDSrPbiH49Az7WE6dZr5YwLGa/5oFRacn4GGVuNDUsZsur",
-	"x/4upiSifEbwI2UEmUKjCH1VJoZhhcYaobQMgNRK1Wo1XUAlkFES3tpVqkSmE+ZNCAcwzs8kEVNOglBM",
-	"UaYFfhqGlzSmV6uWl+0hvuQsTL/5aUWWG/j8vNhCjL6Ap1EYJxCCBn9RsiyrJ93C36wZ5mf+6ttdLL+o",
-	"IcxxTV2TJMx31pSwQvnimE0UdmxGfkkljdbp6HIb4LGUyBCEZh7RJNSCVwTRCKSxH5+MZoQaHCMpWpDn",
-	"vdNjcnhUrZUMJJPrXocEko4j4PpFmpLHVE/wpz8TkDM8ikaAa0cza5ZGkcvSyzBqleb3E2qgZioFH1tf",
-	"Y3rZrqMEcRcI1SQEqjSpFSqqUPCxs8GwF0RtVtcWDpYPDlnE9MbNM2TdtHVByKkIl+SbyXL5qFWE3mUl",
-	"qTg32cgW8y1W2OtKAF7wbETA9HNrDo1G46hErvvHL5bs2acaXM02kWur9U3iMUfsYUKF0lFszK0Z6jxL",
-	"fYDTLFf434lZzjp8ZC2CB4LuukVkPYUNotUTk1jlG5EJ9Um6ggRAdSJBkek3lICPb9IVw2zFTbaWBCEd",
-	"v7Bel1I2EiIEytfsxsgytbCCBEtF88i52Wpel3QM6yaW1+frcrikSqE3FIt4LOzGoA3T+JjEdAyvyQ22",
-	"RW6IsNIIqbIvUO74ho7QY7RMYFs8M8QY1e9KJqyvzBcbUSnpbDMkKzw+Z3CTaLLUZI35FifoRkf7By9J",
-	"mgUR68GK+MJLMjz4DsicAtdF0DRFSgr1Gy00yxdXd2tTb7Ix39R4jK0XSZ6ulVPD2SnapVC1JuFSoZa+",
-	"/1aXyC+hlfyZCA3WQ6i6xfiGDaMJhPFGXrPcdtPOv/f7l8R+QDzhG7Na5BkHR0fFNKNaXWxeQIo0WV5T",
-	"MlETITVJG52ZOG8ZN6lBqveN9OpZvGHDCxqB2rgHuSmUODc5cqRsKTpThGlCw3Alp1oqjYogK5krweS3",
-	"3u7go9Nqy8hhIe11j5gbNQdinTWbK5eIBOqXSMiUJpT7aeqU46R1vPKAD3gf7TtgIWCyYHhlfBwCUSKR",
-	"HmTCbl12muaHt8IEE5BE6WSkSiQSPoRqwPEYL2ToPVQCGQMHaTA2kCIiTJcy07OZa2r44BM6pmiy5hPK",
-	"/QE3lasEiuboehPKx0C8CXi3BL2BIqQznbfRRlTh95R7E8OQafrYQz5l4PD5eVZdTafTsgw8F3ymhSwL",
-	"Oa7IwMN/+N2LAb/ZVlTeLBBFlQka/A1q5aaY9i0Z1YCnq1+vWFUElNsviy6zZlsh84ArY75pl/2803er",
-	"TslJZLi5XqRTVYmYdqsFb3LSOqJ12cG5AEhlLaVWrpbNdyIGTmOGI4BytdxAtKR6Ypy8QmNWyZF/DBtS",
-	"gh7oRHJFBAcTTdBiUvMiJjaZEFsMTiZ5Np+uhinB4XX2Lq0O05i1tAFTiwC2KJNQ3VxoIg054GP3FBMV",
-	"BGDmJSFNjd7KFqOB0XDHd5rOGVO6m4WiRcqatQBWcc40dJQmPDF6X7CL3NjTlzLQWhV91Wk6JiN2FiOT",
-	"LAfOi3MfApqE2i4pVmi7CrRNVIqY/pmsCx7lFku4YyJRRs4mk0Z3omohuyX6HZi9iz8edw47Xy6iD/1x",
-	"7eOXD9Wz/nXjvO/pi5Pr+jmrsfP6xy9n/Xdfuv0P//n45UP9w/uPkwv27sjZzHtO1HKnOa+wa9X6/o4a",
-	"e/55ZbxUr1a/0R9a6QuZFWhBWcaVj9H6xeSoOEsrpmFolnlW9OkfHbR9ns8f3OXJs8wNfZ7uug8jQuxX",
-	"q9u2XSigUhju4ZJ6ffeSte7evOQcPOSs5YmDYX6hPXRmskgsNR2rQqb5ueR8dWlE/yO4S2M2phqmFGc9",
-	"GsYWEPBwRNZz0BOB6rrsXvUNLCilJ1Ik48kbmNA7JqTTdDBBGHIxNL2wQp90qoaxFF9nBqwZ7nnKm82r",
-	"ZIQvJW8+u2+9v2o2LxGc8NR5M6cme9mDsXkT0mjk0yaCcqVerR241YbbqFWChHu4VFWe3ecAdpo+Lbck",
-	"n1cYvxPW/JVVdyzUBgi/0gKDKiUcpmmRhNFcpsjOtImrJrXADNE07dPeni6TK+A+oXxDw8+OoxAXI3oL",
-	"hA64nWIpGkDTNFBioHplIHYLM3O6qfYzEvBtwKTSA57Sh0lDyS7ND9ZuD+KQzsBvEqxjbkxGkVZ7pms5",
-	"wfHWgL9neiISG3kyKrMOA9MKwiALMrcwKxElUlqRfcoHnPnANfNomNWUDHc2CwozRDJl3BfTdS4w0JUH",
-	"/A+Y2cAlwSYRmC0JSQ5IxHiCFI9mJI0Kaa6WFbFMLcrWQpq6o5LFVYIPeJC2aBfpYN5bWg6Mhc7rrsjY",
-	"IglnGHEMWpaISrxJ2ue67pyUbNFjxRYwSGc/6UT0eafdPyW+pIF2GejARQekMXOL89hbmLlWVS9Wc+9X",
-	"UG0cvXwF7n7VP3D3G/DKHXlHDffw1dE+PXgZHDXq+1kkslvkoWjFaLfFo/rBwYPCkQHAN8KffWckUhEN",
-	"w5XbHMQ83HClY7mdncaE9YZz4zvCwoYe+5Y5gLU/LVLllcny3B69ipKbdOjm9k2KnLqYKaSpj2ZhJjxG",
-	"jXn9gx47/+GYnsbhbQxnn2Ydiu8LnN8WSqGzZPq5dr6pcqQzmW9q9JT7RUCQCwHlOVhhnL8B4tZx/MZg",
-	"Xg4H6Rw6q+u0QIBJH2qBmA1UhgzbqTmgpWpdcoS13tf8kVlB9Wj3ksXdE1xQa+xesDo6NusOdq/bOHn9",
-	"R3OX48w0Fk7/a+QvBfTZkcBs4p7ymRul7N7/yvndvFSs2Cv35v+OP7dIEYLe0Auzo7liK3859bMXNFYT",
-	"A7sqSwx+ELEtaf5q9Fsa9xXjXz4vfFgt9R1hcGlQuRPrUwrTGml/t+8vLv78oyhjmfz1UKZgtDtQJm10",
-	"Ldv8W9A/yeCD7PLX35yg/G8z1Legfz0rzcxsVyW/q02Zj4OX23kPbT/hPkhnXiql4WQtZy8a6K4rGZ9/",
-	"1RD+ILViAFdTOh6bewaF38opjBQeVe5xaIOx3TiNmclsswV7QQuvAwnJxozbubfS2Oq77p3ZisGHOBQz",
-	"8F+UFyOGirnQlvrd2qhpZZi0Yih4a3qdFpbPZQ3bJTtNWlxUwNuRtgFT2A8vuTnbTCf7fwmTW8fH7aur",
-	"4Un7otM+wQfZ28uC29w76drsZdkWXOVj6k3AxRJWChTDHheuqZ72nNLWNYWCF5dsmyJ9Y4t/u8VN3G5s",
-	"7cKcrzgLgj2nUB73IYpDqi2/6xHHuR8YUx84zUFxODlwSgM7GjJvToUcMd8Hbp7bUdQArwU3SoPFJNl8",
-	"+cwEuK+6nFb7HX/gzPOZ8LHwke/9agOftS47w+PuxWnn7XWv1e90L4btXq/be9LEdk1svLu+rBW86/4o",
-	"rWAknpecN62TYa/9r+v2VX/4pnvy4Ukdf82d2xXNbr37u+Jz9XppkN5NMet231Y2G5gjcYNP94PsAp1Z",
-	"/9vAWd7wWaJZWAbl0Rje0Tt6ZaD5+cKGzE7lnBtjglcmdL8YIAA/DhLq9VXju2z1Wuftfrt39WSC/+dM",
-	"8L/F4DoX/fbbNPqctjpn1732k7Vtjz9vqE/eWnJWo079sVFnTQ/9znm7e91/0sN2PaQ6IH0WgUj0qi72",
-	"H6uLfXx23rm66ly8Hbau+7+3L/qd41Qt3T/aF09K2a6UxV/GrabJ+8t4yYUdfEqw1+cGzuPUtW/V9a/r",
-	"br81bP/7uN0+eapjvqUg/OO+c8pnJJ02qdXAdvTYWHKEz7LEpd/tDs9avbdPkeQbulj7g8sVXdQeW1vW",
-	"GlYXV93r3nF7eNHtD0+71xdPjvHfh1z933vdfv/sCbR+GLQKOlKhmBIf23jpjE7OBs4P4dr1xdX15WW3",
-	"12+fDM/bJ53WsP/h8gncvqGzzX8ivYpwByuK2/UH2Y9WY+0An71vnQ5PO2f9du/J4f72bueWWwnpQjet",
-	"bs0sgoah88CvLaP2Tlj6EHrF62V28rLyqqhw/GA+n//PAA==",
+	"7Fxrc9pI1v4rXZqpSlIrcbWdmHwiDs4wExsvxu9sMqSgkY6gY6lb090yYV3897dOt4TExcGxM7NbG39I",
+	"GaS+ndtzbk1uHV/EieDAtXJatw58oXESgfnckwFI/KDSOKZy4bScNifCPHWdGxqlgG99CVRDMKLaaTmN",
+	"WuPIq9e9xtGg3mjVaq1a7aPjOixwWk4zpK8Ow6MD7/Bl/aV3cHjU8CbN0Pca/vFRMzw6oiE9wrEa4pEv",
+	"Uq6dVtN1OI0Bdw6o4zqJhJilsdMKaaRguVy6jgSVCK7skd/QoA9/pqC0OZngGrj5SJMkYj7VTPBqIsUk",
+	"gvgfn5XgJZrxYwCasshpOYzf0IgFxJ9RSX0NkjwTzwjjJGIaJI0IT6OIPIcvCfia8Sl5lj574biO0lSn",
+	"ymkd1Gquo5nGZZ3BDIi0xyITESwIU4QLTewWv172ziuO6+hFgoNnWieqVa1OmZ6lk4ov4upUeIrG3iRK",
+	"IZGM66qRgapOIjGpxpTxaiB8ldOlKnHwU3Z+z9C4dB3lzyCmSOLPEkKn5fxULQRftW9V9cKu4BjGBqB8",
+	"yRJk2QYNTJGYRqGQMQTkeSgkyVhoqEJ6XCIkoUTTOAEJARlz+KJHWlwDH7+o4IFOBA8j5j9WThK0XBAa",
+	"ooSaRIEveKDW5HBcyKG9omDO9IzoGVOkG0CcCA3cX3i/gREN4ySRYipBqe8vl9J2jHv5Pt9FRG1iTTGn",
+	"DoiiMZDxBoljpFFpFkVlSl+TMivHffzitfHLOGcrMmMGFEnEU5aGWJGUz3JppxAtyJwyTSYQCgl2D8an",
+	"uFRBb8w4i9Gq6ytuM65hChLJXLrOO6phThcDFoNIH6syuqTJAQuMzoaMMzVDfmgWA4IQV5pyH4/iH9Hw",
+	"mPpH3svJUd2r1+HIO6YHde+4Ca8CoMEEICxp3GHtoNC47OAkP/mKPjoRqW5NIsqvv7t57ibKJZQHJKYL",
+	"NE38g0Nm9AaIptfACYQh+LpCjFgJ0y1Cc31CqTEI9uoVLqSyhYjgPlSGBny6XIPkNOpIKeTDpPcYeZSQ",
+	"OD8JuQR5A5LYE/2lUlEgb5gPJKQsguC14R/lag6SSLgBGqEvICw7mDLgeC70qUh58EhNN3BE7uN2SSDA",
+	"+iT4wpReA9CSOp8LTezB/jKWnQsbYZAZVRahWWB4ckEXkaDBQIj3VE7hYaxZUVVvFlSd2GXIQAhi1/5b",
+	"zDSPBCLcUhI9o9woR/uiS6jvQ6KtMlxaBbri9IayiE4i+A4AmGslU2SSqsU6+tczxH8kDpZYnNFAykT8",
+	"LVaX0dciTCsSUE0nVAHRqeQQkLInoAjTGMpwMSfP9UwKrSPGpy9cAjfAM85YJFQ5Sn7FWb7+TvD5n3K5",
+	"V1ylSSKkhuAMAkYHi+SxeqeAW54bzaeKlBcwE0uwUz8stKd0FmIOQ8xp/lYrzSNbY5L/h7G1OfepQfVH",
+	"MqZOEio1EeGaRpaTBMd1QEqBWvBHaSJTZjSTgCMSYbyIJThVWsQgRyZ9Wn4qcbbR2J2ZlPf77nHvzYpj",
+	"niHk+wc9uQOLqfZnOZA+U8SuYxISxIBts5tTRVIFQW4wxkwpCVgYggRuVcBEMqszG2M8MdZtkuRSzkmD",
+	"gOHxaHQhRQJSM1BZuorpa/Ho1lmXUet2B3X5kGeK4CCXKC0wn8JQTkIGY/CF+joyFqWAY+DGF+SKM18E",
+	"UCSwyiWoolJEpWeEcT9KAwgqpMuzsES55OoftVqthkiCn+qnLhkP01qt6Y/zTzA2ZzBfGkdjQiUY8/BA",
+	"+TTBtHA8xHe1mpky5PZPvkilUnnxmtixRlZInYHf+YxqwNAshoClMVmIlARMJRHFoJQwbkFxZUZZYSCm",
+	"X94Dn+qZ02rUXIS3/GsBcEpLxqeoeUZfR+VCwybzfxFzEiMfcZAyR8zCEhEFqkKM2BWabIw6Y5x33UWm",
+	"2QnIj0kaXdtZyiXzGfNnhIN1O0wSMeckjMR8g56moSXD5lrN0nI3VLvOCgBaf2xo1A46P62WEJPP4Gtk",
+	"xluIQEOwqvasK2m2RLBbP1mQo1ZgV7H0InxgecCUhNKUBc6WEDZOvtpm1wm7tphxQSWNt8/R4za4xipM",
+	"jqM0xwXMYgyExxBPQBo9C8hkQahRV5JhJnnePz0hR8e1umscE7nqd0ko6TQGrl9k1YyE6hl++jMFucCt",
+	"aAw4d7Iwy1pBrnMvR+rNM/8+owZw51LwqUUcpitreh2n6H2AUE0ioEqTeqkYFQk+dXYo9upQu8V1BwXr",
+	"G0csZnrn4rl/2bV0ickZC9f4m/NyfatNP7VPSzJ27tKRO9S3XJzcFgLwkmWjH8iGW3VoNpvHLrkanLxY",
+	"0+eAavCyMsEWj+4yFLPFM0xmkDuKTblVw1Isfg+jWS+OfiNmOdvwkVdX7+F6Kjs1Ii/H7mCtnpmkpliI",
+	"zGhAshkkBKpTCYrMvyIEfDzOZozyGeN8LgkjOn1hrS472USICCjf0hvDy0zDShx0y+pRUHOnel3QKWyr",
+	"WFHa3ObDBVUKraFc/0S3OgVt3R580SShU3hNxlhRHhNhuRFRZV8g3/GNzfu0TOEuf2YOY0S/L6SytrJc",
+	"LUSlpIvdkKxw+4LAXazJA7Qt4tucoBkdHxy+JFksSKwFKxIIP83x4Bsgcw5cl0HTFAgyqN+poXnUvLla",
+	"h/qznVG3xm1srYYUQWslU5y9rF1zVVscLufTt18rsAcuasmfqdBgLYSqa/RvGCHNIEp20ppH+LtW/mUw",
+	"uCB2AMG4sOKU4ozD4+NymFGrrRYvIUWWMmwJmaiZkJpkPaKcndeMm9Agk/vO8+pFsmPBcxqD2rkGGZcS",
+	"vXGBHBlZii4Uhog0ijZjxNK8NZCVzJNgonx/v/PRWc5p+LDi9rZFLI2YQ7FNms0YXCKBBi6JmNImiLah",
+	"U4GT1vAqQz7kA9TvkEWmkGFoZXwaAVEilT7kzG5fdFvmwzthnAlIonQ6US6JRQCRGnLcxo8YWg+VQKbA",
+	"QRqMDaWICdNurno2cs0UHxONKUWVNUMoD4bc5O8SKKqj588on2KOAf41QWugCOlMF6UOU26ZSMr9mSHI",
+	"FFztJn/k4PDpeZ5jzufzigx9DwKmhawIOa3K0Md/OO7FkI/vSq3HK0RRFYIKP0apjMth35pSDXk2+/WG",
+	"VsVAuR1ZNpkt3YqYD1wZ9c0alGfdgVdzXCeV0e6smc5VNWbaq5WsycnyiPZFF1uqIJXVlHqlVjHjRAKc",
+	"Jgy7p5VapYloSfXMGHmVJqxaIP8UdoQEfZMjKiI4GG+CGpOpFzG+ybjYsnMywbMZuummBIfX+bssR858",
+	"1toCTK0c2CpNQnFzoYuUlXGTpCIAMz+NaKb0lrfoDYyEu4HTct4zpXu5K1qFrHkhZBPnTDFVacJTI/cV",
+	"uUiN3X0tAq3X0FadlmMiYmfVbc5j4KJEEUBI00jbKeUMbV+CtuuUIqF/ptuMR74lEm6YSJXhs4mk0Zyo",
+	"WvFu7fwOLH5NPp50j7qfz+MPg2n94+cPtfeDq+bZwNfnb68aZ6zOzhofP78f/Pq5N/jw74+fPzQ+/P5x",
+	"ds5+PXZ2014car1iWGTY9VrjYE+Ovfy00Zlv1GpfqZJtVMfMDNSgPOIqbiAMysFR+RpCOQxDtSyioj/+",
+	"o3cUPi2X9651FVHmjmpXb9uGESEOarW7ll0JoFq6F4FTGo39U7ZqnEvXObzPXuvdPjOruX/Wji6HmXqw",
+	"f+pGd9iwe6UvCB9kFcpqOlWl2PaT63zxaEz/LbhHEza1C3nGei0E4e6I5WegZwIV5KJ3OTBApJSeSZFO",
+	"Z29gRm+YkE7LwZBkxMXI1CBL9em5GiVSfFkY98BwzVPeal2mE3wpeevn2/bvl63WBcIh7rpsFafJX/Zh",
+	"at5ENJ4EtIVuoNqo1Q+9WtNr1qthyn2cqqo/3xaQeZo9rbQlX1YZvxHW4JRVsESoHU7jUgt045RwmGdp",
+	"WVFvRDwyntwEMxiTmhZdVlPVFXKJVX7KdxRabSMDkTim10DokNumk6IhtEzJJgGqN9ok17Awu5v6Qn4E",
+	"fBsyqfSQZ+fDMMW1U4uNtdcHLBxC0CKYOY1tD9yCgakWz7AxMuS/Mz0TqfV1+SnzmgbTCqIwd2vXsHCJ",
+	"EtlZkXzKh5wFwDXzaZRnsQxXNhNKFz7InPFAzLepQNdaGfLfYGFdpQQbtmB8JiQ5JDHjKZ54siCZH8qi",
+	"wzxtZmqVKJcC4z25M84SfMjDrDS+CkCLata6Ky5VvPf54jZJOUMfZ/DZJSr1Z1ll7ar71rVplmVbyCDr",
+	"9Gb9sufdzuCUBJKG2mOgQw8NkCbMK1+euYaFZ0X1YjPafwW15vHLV+Ad1IJD76AJr7yJf9z0jl4dH9DD",
+	"l+Fxs3GQ+z67ROH8NpT2Lg/YODy8lwM0kPtGBItv9H0qplG0cfWOmIc77t+ttxEyL7Rd4m5+gyPa0du4",
+	"o/9i9U+LTHgVsn7JCq2KknHWYvcGJijPTMyk7jRAtTCdNSPGIuNCi10+OorIPP9dBOdD85rIt7nqrzOl",
+	"VMsyFWR7m0EVSGdi7UzpKQ/KgCBXDCqivlIjeAfEbeP42GBeAQfZrZM8k8w7SeahFojZQGXEsIBbAFom",
+	"1jVD2Kq2LR8Yh9SO909ZXRTECfV7RBKbF0XMvMP983Z2vH+waOkkV8YVzPwYEVMJ7/aETLuop3zhxRm5",
+	"tz9yRLl0y1WJ6q352w2WFpsi0Dvqfbb9WG5XrAeb9gLYZihiZ+WhyCN9RNa73PS3ay3NsscteqL3yxe/",
+	"wfGuNWP3epfshFkeeA/jX10s/MFwzbL1x8O1kpnswbWsfLhuZe9AfycTC/PrrH9zEPZkGvtM4x3oH88u",
+	"csXeVx/ZV24u2vrrZdn7lhFxHTxnkYBmLnMrEyqbxL6rNZ9+1DDlXmLFIEXN6XRq7ouUvlUy4Co9qt5i",
+	"8w3jF2M0prd2ly7Y64Z4rUtINmXc3l9QGku2V/33Ng8LIInEAoIXlVWrqGquZ2Z2t9Uy3GgKbigK/nBo",
+	"+yys6K8bsl3bFVxdOMEb5rasVVoPr2w6d6lO/nfNC7RPTjqXl6O3nfNu5y0+yN9elMzm1snm5i8rNo2t",
+	"nFB/Bt6JvZLotJxnXHgmJ33muHfOKZURcMpd3cCvLPEvr7yI10usXpj9FWdh+MwpFR0GECcR1ZbebR/n",
+	"3A6Nqg+d1rDcZB467tC2+MybUyEnLAiAm+e2pTjEn1Y03eHqRoAZ+bNxqV90JauhdIOhsyx6+yciQLoP",
+	"ak181r7ojk5656fdd1f99qDbOx91+v1e/0kSd0ti5+9/1qWCvxd6kFTQ9y9d50377ajf+edV53IwetN7",
+	"++FJHH/NDfINyd55k33D5hoNd5jdMTLz9t+9NwuYLXGBP26H+UVIM/+nobO+4M+pZlHFXm3+ld7QSwPN",
+	"z1c6ZFaqFNQYFbw0rvvFEAH4YZDQaGwq30W73z7rDDr9yycV/J9Twf8WheueDzrvMu9z2u6+v+p3nrTt",
+	"bv/zhgYky8Y2vU7joV5nSw6D7lmndzV4ksPdctj4XfamLA4eKosDfHbWvbzsnr8bta8Gv3TOB92TTCy9",
+	"3zrnT0K5WyirXxdvhskH63jJhW0nS7DXIIfOw8R1YMX1z6veoD3q/Ouk03n7lMd8TUD4A+kzyhck6+Gp",
+	"Tcd2/FBfcozP8sBl0OuN3rf77548yVdksfWj9Q1Z1B+aW9abVhaXvav+SWd03huMTntX50+G8d+HXINf",
+	"+r3B4P0TaD0atEoyUpGYkwDLeFkfUi6GzqNw7er88uriotcfdN6Ozjpvu+3R4MPFE7h9RWa7f/C/iXCH",
+	"G4Lb998LPFiM9UN89nv7dHTafT/o9J8M7m+vdt5x8yKb6GXZrelF0Chy7jnaEmpv2mUPoV++tGc7Lxuv",
+	"ygLHAcvl8v8HAA==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -22,6 +25,28 @@ import (
 	"github.com/go-sam-blueprint/orders/src/orders"
 	"github.com/go-sam-blueprint/orders/src/tracing"
 )
+
+// The SDK's retries of a failed DynamoDB call (throttled, 5xx, dropped
+// connection): 3 attempts in all, with jittered backoff of at most 1 s
+// each, so at most 2 s of waiting in a 10 s function. Each attempt is cut
+// short by the invocation's deadline too (handler.Lambda), so a call
+// never outlives the function: when DynamoDB keeps failing, the client gets
+// a 503 or 504 problem in time, and retries.
+const (
+	maxAttempts = 3
+	maxBackoff  = time.Second
+	// baseDelay is DynamoDB's own (the SDK's default for other services is
+	// 50 ms); throttling errors back off from 1 s, within maxBackoff.
+	baseDelay = 25 * time.Millisecond
+)
+
+func newRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = maxAttempts
+		o.MaxBackoff = maxBackoff
+		o.BaseDelay = baseDelay
+	})
+}
 
 // New returns the Lambda handler of the orders service, writing its logs
 // and metrics to out (stdout in Lambda, where CloudWatch Logs reads both).
@@ -42,7 +67,8 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, awsOpts ...func(
 		return nil, err
 	}
 
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsOpts...)
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx,
+		append([]func(*awsconfig.LoadOptions) error{awsconfig.WithRetryer(newRetryer)}, awsOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}

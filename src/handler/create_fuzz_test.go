@@ -95,7 +95,8 @@ func readCreateBody(body []byte) createBody {
 	if !ok || count < 1 || count > 1000 {
 		return out
 	}
-	out.valid, out.count, out.duplicate = true, count, duplicate
+	// Duplicate members and invalid UTF-8 may be refused (body.go does).
+	out.valid, out.count, out.duplicate = true, count, duplicate || !utf8.Valid(body)
 	out.plainCount = plainInteger.MatchString(string(rawCount))
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
@@ -39,6 +40,8 @@ type Telemetry struct {
 //
 // An event that cannot be read as an HTTP request is answered with 400, not
 // a function error, so that API Gateway never turns bad input into a 502.
+// The operation runs with a deadline a little before Lambda's (see
+// answerInTime), so that it answers, 504 at worst, before it is killed.
 func Lambda(h http.Handler, t Telemetry) LambdaFunc {
 	serve := Adapt(h)
 	var warm atomic.Bool
@@ -60,7 +63,9 @@ func Lambda(h http.Handler, t Telemetry) LambdaFunc {
 		ctx = logging.With(ctx, fields...)
 		ctx, span := tracing.Start(tracing.ContextWithXRay(ctx, header), event.HTTPMethod+" "+event.Resource)
 
-		resp, err := serve(ctx, event)
+		serveCtx, cancel := answerInTime(ctx)
+		resp, err := serve(serveCtx, event)
+		cancel()
 		tracing.End(span, err)
 
 		if ferr := t.Metrics.Flush(set); ferr != nil {
@@ -73,6 +78,24 @@ func Lambda(h http.Handler, t Telemetry) LambdaFunc {
 		}
 		return resp, err
 	}
+}
+
+// maxReserve is the most of an invocation's time kept back for answering,
+// flushing metrics and sending traces after the operation gives up.
+const maxReserve = 500 * time.Millisecond
+
+// answerInTime returns a context that ends a little before Lambda's
+// deadline (a tenth of the time left, at most maxReserve), so that a
+// DynamoDB call that hangs is abandoned while there is still time to
+// answer: the client gets a 504 problem instead of API Gateway's 502 for
+// a function that Lambda killed.
+func answerInTime(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	reserve := min(time.Until(deadline)/10, maxReserve)
+	return context.WithDeadline(ctx, deadline.Add(-max(reserve, 0)))
 }
 
 // Adapt turns h into a Lambda handler of REST proxy events, and nothing

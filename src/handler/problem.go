@@ -8,6 +8,10 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/go-sam-blueprint/orders/src/api"
@@ -66,11 +70,60 @@ func (h *httpHandler) writeError(ctx context.Context, w http.ResponseWriter, err
 			break
 		}
 		// The cause stays in the log, once; the client only learns the
-		// request id to quote.
+		// request id to quote, and whether to retry.
 		h.log.ErrorContext(ctx, "request failed", "error", err)
-		p = newProblem(http.StatusInternalServerError, typeBlank, "", "")
+		p = serverProblem(ctx, w, err)
 	}
 	writeProblem(ctx, w, p)
+}
+
+// throttleRetryAfter is what a throttled client is told to wait, in
+// seconds: the SDK has already retried with backoff, and DynamoDB's
+// throttling clears within seconds as on-demand capacity adapts.
+const throttleRetryAfter = 1
+
+// serverProblem answers a failure that is not the client's: 503 with
+// Retry-After when DynamoDB throttled the call (after the SDK's own retries
+// gave up), 504 when the invocation ran out of time, 500 otherwise. None
+// says more than its status.
+func serverProblem(ctx context.Context, w http.ResponseWriter, err error) api.Problem {
+	switch {
+	case throttled(err):
+		w.Header().Set("Retry-After", strconv.Itoa(throttleRetryAfter))
+		return newProblem(http.StatusServiceUnavailable, typeBlank, "",
+			fmt.Sprintf("the service is busy; retry after %d second", throttleRetryAfter))
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), ctx.Err() != nil:
+		return newProblem(http.StatusGatewayTimeout, typeBlank, "", "the request did not finish in time")
+	}
+	return newProblem(http.StatusInternalServerError, typeBlank, "", "")
+}
+
+// throttleCodes are the error codes of throttling answers that the SDK
+// knows (ProvisionedThroughputExceededException, ThrottlingException,
+// RequestLimitExceeded, ...) and unmodelled 429s.
+var throttleCodes = retry.IsErrorThrottles(retry.DefaultThrottles)
+
+// throttled reports whether err means DynamoDB (or the SDK's own retry
+// budget) turned the call away for now: a retry later will do.
+func throttled(err error) bool {
+	if throttleCodes.IsErrorThrottle(err).Bool() {
+		return true
+	}
+	// The SDK's client-side retry quota is spent: DynamoDB has been
+	// failing for a while, and retries wait until calls succeed again.
+	if _, ok := errors.AsType[ratelimit.QuotaExceededError](err); ok {
+		return true
+	}
+	// A transaction whose item was throttled is cancelled, not retried by
+	// the SDK.
+	if canceled, ok := errors.AsType[*types.TransactionCanceledException](err); ok {
+		for _, r := range canceled.CancellationReasons {
+			if aws.ToString(r.Code) == "ThrottlingError" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // writeProblem answers with p as application/problem+json, tagged with the

@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os/exec"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,13 +35,17 @@ or run DynamoDB Local in Docker and point at it:
 // second on a developer machine).
 const startTimeout = 30 * time.Second
 
-// Server is a running moto_server.
+// Server is a running moto_server, behind a proxy that hands it one
+// request at a time: moto's transactions take no lock, so two that overlap
+// can undo each other's writes, where DynamoDB isolates them. In series,
+// moto behaves as DynamoDB does for the concurrency tests.
 type Server struct {
-	// Endpoint is its URL, for AWS_ENDPOINT_URL_DYNAMODB.
+	// Endpoint is the proxy's URL, for AWS_ENDPOINT_URL_DYNAMODB.
 	Endpoint string
 	cmd      *exec.Cmd
 	done     chan struct{}
 	stderr   *bytes.Buffer
+	proxy    *http.Server
 }
 
 // Start runs moto_server on a free loopback port and waits until it answers.
@@ -56,6 +63,7 @@ func Start(ctx context.Context) (*Server, error) {
 		done:     make(chan struct{}),
 		stderr:   &bytes.Buffer{},
 	}
+	moto := s.Endpoint
 	// The server must outlive the start-up context, not its values.
 	s.cmd = exec.CommandContext(context.WithoutCancel(ctx), bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port)) //nolint:gosec // moto_server, found on PATH, on a port of our own.
 	s.cmd.Stderr = s.stderr
@@ -71,7 +79,37 @@ func Start(ctx context.Context) (*Server, error) {
 		_ = s.Stop()
 		return nil, err
 	}
+	if err := s.serveInSeries(ctx, moto); err != nil {
+		_ = s.Stop()
+		return nil, err
+	}
 	return s, nil
+}
+
+// serveInSeries puts a proxy in front of moto that forwards one request at
+// a time, and points Endpoint at it.
+func (s *Server) serveInSeries(ctx context.Context, moto string) error {
+	target, err := url.Parse(moto)
+	if err != nil {
+		return fmt.Errorf("moto_server URL: %w", err)
+	}
+	l, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("moto_server proxy: %w", err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var one sync.Mutex
+	s.proxy = &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			one.Lock()
+			defer one.Unlock()
+			proxy.ServeHTTP(w, r)
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() { _ = s.proxy.Serve(l) }() // Serve ends with Close, in Stop.
+	s.Endpoint = "http://" + l.Addr().String()
+	return nil
 }
 
 func (s *Server) waitReady(ctx context.Context) error {
@@ -101,6 +139,9 @@ func (s *Server) waitReady(ctx context.Context) error {
 
 // Stop ends the server and waits for it to exit.
 func (s *Server) Stop() error {
+	if s.proxy != nil {
+		_ = s.proxy.Close()
+	}
 	select {
 	case <-s.done:
 		return nil

@@ -125,7 +125,7 @@ export interface components {
     schemas: {
         CreateOrderRequest: {
             /**
-             * @description The customer's name.
+             * @description The customer's name, stored and returned exactly as sent: any Unicode characters, control characters included. In answers, U+0000 to U+001F, `<`, `>` and `&` are JSON-escaped (`\u0000`, `\n`, `\u003c`, ...); escape the name for whatever medium you display it in.
              * @example Ada
              */
             customer_name: string;
@@ -330,6 +330,44 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The service is busy: its database turned the request away for now (throttling), even after retries. Retry after `Retry-After` seconds; a create retried with the same `Idempotency-Key` takes effect once. */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Service Unavailable",
+                 *       "status": 503,
+                 *       "detail": "the service is busy; retry after 1 second",
+                 *       "instance": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request did not finish in time, and may or may not have taken effect. Retry it: a create retried with the same `Idempotency-Key` takes effect once. */
+        GatewayTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Gateway Timeout",
+                 *       "status": 504,
+                 *       "detail": "the request did not finish in time",
+                 *       "instance": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: never;
     requestBodies: never;
@@ -439,6 +477,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     createOrder: {
@@ -478,6 +518,8 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     getOrder: {
@@ -507,6 +549,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     deleteOrder: {
@@ -536,6 +580,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
 }

@@ -1,18 +1,23 @@
 // Package dynamotest answers DynamoDB's HTTP API in process, for tests and
 // benchmarks that need the SDK's real request building and response
 // parsing without a server: the service's whole path runs, DynamoDB's
-// answer is canned.
+// answer is canned. A FaultTransport, in front of a Transport or of a real
+// DynamoDB's HTTP transport, makes chosen calls fail as they fail in
+// production: throttled, 500, never answered, or dropped.
 package dynamotest
 
 import (
 	"bytes"
 	"hash/crc32"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 )
 
 // Order is the item the Transport returns for GetItem, DeleteItem and Scan.
@@ -64,8 +69,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		_, _ = io.Copy(io.Discard, req.Body)
 		_ = req.Body.Close()
 	}
-	op := req.Header.Get("X-Amz-Target")
-	op = op[strings.LastIndex(op, ".")+1:]
+	op := operation(req)
 	t.calls.Add(1)
 	t.mu.Lock()
 	a, ok := t.answers[op]
@@ -73,6 +77,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !ok {
 		a = Answer{400, `{"__type":"com.amazon.coral.validate#ValidationException","message":"dynamotest: no answer for ` + op + `"}`}
 	}
+	return answer(req, a), nil
+}
+
+// operation is the DynamoDB operation a request calls, from its
+// X-Amz-Target: "GetItem" for "DynamoDB_20120810.GetItem".
+func operation(req *http.Request) string {
+	op := req.Header.Get("X-Amz-Target")
+	return op[strings.LastIndex(op, ".")+1:]
+}
+
+// answer is the HTTP response that carries a.
+func answer(req *http.Request, a Answer) *http.Response {
 	return &http.Response{
 		StatusCode: a.Status,
 		Status:     http.StatusText(a.Status),
@@ -85,10 +101,180 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		ContentLength: int64(len(a.Body)),
 		Request:       req,
 		Proto:         "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-	}, nil
+	}
 }
 
 // Client is an HTTP client that answers through t.
 func (t *Transport) Client() *http.Client {
 	return &http.Client{Transport: t}
+}
+
+// Fault is a way for a DynamoDB call to fail, as the SDK sees it on the
+// wire: an error answer from DynamoDB, or a transport that lets the call
+// down.
+type Fault string
+
+// The faults a FaultTransport injects.
+const (
+	// ProvisionedThroughputExceeded is DynamoDB's throttling answer: HTTP
+	// 400, ProvisionedThroughputExceededException. The SDK retries it.
+	ProvisionedThroughputExceeded Fault = "ProvisionedThroughputExceededException"
+	// Throttling is HTTP 400 ThrottlingException (DynamoDB's control plane
+	// and on-demand tables over their limits). The SDK retries it.
+	Throttling Fault = "ThrottlingException"
+	// RequestLimitExceeded is HTTP 400 RequestLimitExceeded (the account's
+	// throughput limit). The SDK retries it.
+	RequestLimitExceeded Fault = "RequestLimitExceeded"
+	// TransactionThrottled is a TransactWriteItems answer: HTTP 400
+	// TransactionCanceledException whose last item (the idempotency record,
+	// in this service's transactions) failed with ThrottlingError. The SDK
+	// does not retry it.
+	TransactionThrottled Fault = "TransactionCanceledException/ThrottlingError"
+	// InternalServerError is HTTP 500 InternalServerError. The SDK retries
+	// it.
+	InternalServerError Fault = "InternalServerError"
+	// Timeout never answers: the round trip blocks until the request's
+	// context is done, and fails with the context's error.
+	Timeout Fault = "Timeout"
+	// ConnectionReset drops the connection before any answer: a
+	// *net.OpError read ECONNRESET. The request may not have been sent.
+	ConnectionReset Fault = "ConnectionReset"
+	// UnexpectedEOF drops the connection before any answer with
+	// io.ErrUnexpectedEOF, as a server closing it mid-exchange does.
+	UnexpectedEOF Fault = "UnexpectedEOF"
+	// ResponseLost sends the call on, so that DynamoDB applies it, and then
+	// drops the connection (ECONNRESET) before the answer arrives: a write
+	// that happened although the caller saw it fail.
+	ResponseLost Fault = "ResponseLost"
+)
+
+func (f Fault) String() string { return string(f) }
+
+// Faults lists every fault, in a stable order.
+var Faults = []Fault{
+	ProvisionedThroughputExceeded, Throttling, RequestLimitExceeded, TransactionThrottled,
+	InternalServerError, Timeout, ConnectionReset, UnexpectedEOF, ResponseLost,
+}
+
+// Forever makes a fault hit every call from the first one on.
+const Forever = -1
+
+// FaultTransport is an http.RoundTripper that passes DynamoDB calls to
+// another one (a Transport, or the HTTP transport of a real or local
+// DynamoDB) and makes chosen calls fail: the Nth call of an operation, or
+// every call from the Nth on. Calls are counted per operation (the
+// X-Amz-Target), from 1, whatever their fate; the SDK's retries are calls
+// too.
+type FaultTransport struct {
+	next http.RoundTripper
+
+	mu    sync.Mutex
+	rules []faultRule
+	calls map[string]int
+}
+
+type faultRule struct {
+	operation   string
+	fault       Fault
+	from, times int
+}
+
+// NewFaultTransport returns a FaultTransport in front of next; a nil next
+// is http.DefaultTransport.
+func NewFaultTransport(next http.RoundTripper) *FaultTransport {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return &FaultTransport{next: next, calls: map[string]int{}}
+}
+
+// Fail makes times calls of operation fail with fault, starting with its
+// from-th call (1 is the first call), or every call from the from-th on
+// when times is Forever. An earlier rule for the same call wins.
+func (f *FaultTransport) Fail(operation string, fault Fault, from, times int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rules = append(f.rules, faultRule{operation: operation, fault: fault, from: from, times: times})
+}
+
+// Reset removes every rule and zeroes the counts.
+func (f *FaultTransport) Reset() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rules = nil
+	f.calls = map[string]int{}
+}
+
+// Calls returns how many calls of operation the FaultTransport has seen.
+func (f *FaultTransport) Calls(operation string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[operation]
+}
+
+// Client is an HTTP client that sends through f.
+func (f *FaultTransport) Client() *http.Client {
+	return &http.Client{Transport: f}
+}
+
+// RoundTrip passes the call on, or fails it as a rule says.
+func (f *FaultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	op := operation(req)
+	f.mu.Lock()
+	f.calls[op]++
+	nth := f.calls[op]
+	var fault Fault
+	for _, r := range f.rules {
+		if r.operation == op && nth >= r.from && (r.times == Forever || nth < r.from+r.times) {
+			fault = r.fault
+			break
+		}
+	}
+	f.mu.Unlock()
+
+	switch fault {
+	case "":
+		return f.next.RoundTrip(req)
+	case ResponseLost:
+		resp, err := f.next.RoundTrip(req)
+		if err != nil {
+			return nil, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		return nil, connectionReset()
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+		_ = req.Body.Close()
+	}
+	switch fault {
+	case Timeout:
+		<-req.Context().Done()
+		return nil, req.Context().Err()
+	case ConnectionReset:
+		return nil, connectionReset()
+	case UnexpectedEOF:
+		return nil, io.ErrUnexpectedEOF
+	}
+	return answer(req, faultAnswer(fault)), nil
+}
+
+// faultAnswer is DynamoDB's answer for an error fault.
+func faultAnswer(fault Fault) Answer {
+	const prefix = `{"__type":"com.amazonaws.dynamodb.v20120810#`
+	switch fault {
+	case InternalServerError:
+		return Answer{http.StatusInternalServerError, prefix + `InternalServerError","message":"Internal server error"}`}
+	case TransactionThrottled:
+		return Answer{http.StatusBadRequest, prefix + `TransactionCanceledException",` +
+			`"Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [None, ThrottlingError]",` +
+			`"CancellationReasons":[{"Code":"None"},{"Code":"ThrottlingError","Message":"Throughput exceeds the current capacity of your table or index."}]}`}
+	default: // the throttling faults, whose name is their error code
+		return Answer{http.StatusBadRequest, prefix + string(fault) + `","message":"Rate of requests exceeds the allowed throughput."}`}
+	}
+}
+
+func connectionReset() error {
+	return &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
 }

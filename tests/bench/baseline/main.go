@@ -29,8 +29,8 @@ func main() {
 			Name  string `json:"customer_name"`
 			Count int    `json:"order_item_count"`
 		}
-		if json.Unmarshal([]byte(e.Body), &in) != nil { //nolint:nilerr // A bad body is the client's error: a 400, not a function error.
-			return events.APIGatewayProxyResponse{StatusCode: 400}, nil
+		if json.Unmarshal([]byte(e.Body), &in) != nil {
+			return events.APIGatewayProxyResponse{StatusCode: 400}, nil //nolint:nilerr // A bad body is the client's error: a 400, not a function error.
 		}
 		id := uuid.NewString()
 		_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{

@@ -1,0 +1,428 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-sam-blueprint/orders/src/api"
+	"github.com/go-sam-blueprint/orders/src/app"
+	"github.com/go-sam-blueprint/orders/src/config"
+	"github.com/go-sam-blueprint/orders/src/dynamo/dynamotest"
+	"github.com/go-sam-blueprint/orders/src/handler"
+)
+
+// The tests in this file inject DynamoDB failures where they happen in
+// production, under the SDK: a dynamotest.FaultTransport is the HTTP
+// client of the function that app.New builds, so the SDK's own retries,
+// backoff and error parsing all run.
+
+// lockedBuffer collects the function's log and metric lines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// faultyFunction is the orders function as deployed, with DynamoDB
+// answered in process (dynamotest.Transport) behind a FaultTransport, and
+// the AppConfig agent at agentURL.
+type faultyFunction struct {
+	fn     handler.LambdaFunc
+	faults *dynamotest.FaultTransport
+	out    *lockedBuffer
+}
+
+// allowCustomHTTPClient clears AWS_CA_BUNDLE for the test and its
+// subtests: a custom CA bundle needs the SDK's own HTTP client, and these
+// answer in process. Call it from a test that is not parallel itself.
+func allowCustomHTTPClient(t *testing.T) {
+	t.Helper()
+	t.Setenv("AWS_CA_BUNDLE", "")
+}
+
+func newFaultyFunction(t *testing.T, agentURL string) *faultyFunction {
+	t.Helper()
+	f, err := buildFaultyFunction(agentURL)
+	require.NoError(t, err)
+	return f
+}
+
+// buildFaultyFunction is newFaultyFunction for any goroutine.
+func buildFaultyFunction(agentURL string) (*faultyFunction, error) {
+	cfg, err := config.LoadFrom(map[string]string{
+		"ORDERS_TABLE_NAME": "orders", "IDEMPOTENCY_TABLE_NAME": "idempotency",
+		"APPCONFIG_APPLICATION": "a", "APPCONFIG_ENVIRONMENT": "e", "APPCONFIG_PROFILE": "p",
+		"APPCONFIG_AGENT_URL": agentURL, "APPCONFIG_MAX_AGE_SECONDS": "3600",
+	})
+	if err != nil {
+		return nil, err
+	}
+	f := &faultyFunction{faults: dynamotest.NewFaultTransport(dynamotest.NewTransport()), out: &lockedBuffer{}}
+	f.fn, err = app.New(context.Background(), cfg, f.out,
+		awsconfig.WithRegion("us-east-1"),
+		awsconfig.WithHTTPClient(f.faults.Client()),
+		// Real credentials, so that every request is signed as in Lambda.
+		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "TOKEN")),
+		awsconfig.WithBaseEndpoint("http://dynamodb.test"))
+	return f, err
+}
+
+// closedAgent is an address where nothing listens.
+const closedAgent = "http://127.0.0.1:9"
+
+// invocation is what a client saw of one invocation.
+type invocation struct {
+	resp    events.APIGatewayProxyResponse
+	err     error
+	elapsed time.Duration
+	calls   int    // DynamoDB calls of the operation, retries included
+	out     string // the function's log and metric lines
+}
+
+// invoke calls the function with a deadline, as Lambda does; any
+// goroutine may call it.
+func (f *faultyFunction) invoke(e events.APIGatewayProxyRequest, deadline time.Duration, call string) invocation {
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	start := time.Now()
+	resp, err := f.fn(ctx, e)
+	return invocation{resp: resp, err: err, elapsed: time.Since(start), calls: f.faults.Calls(call), out: f.out.String()}
+}
+
+// invokeAll runs every invocation at once and returns what each saw. The
+// faults cost mostly waiting (the SDK's backoff, deadlines), so they run
+// side by side rather than under t.Parallel's limit of one per CPU.
+func invokeAll(n int, run func(i int) invocation) []invocation {
+	out := make([]invocation, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { out[i] = run(i) })
+	}
+	wg.Wait()
+	return out
+}
+
+// faultOp is an operation of the API and the one DynamoDB call it makes.
+type faultOp struct {
+	name, event, call string
+}
+
+var faultOps = []faultOp{
+	{"create", "create_order.json", "TransactWriteItems"},
+	{"get", "get_order.json", "GetItem"},
+	{"delete", "delete_order.json", "DeleteItem"},
+	{"list", "list_orders.json", "Scan"},
+}
+
+// Attempts of the SDK per call, as app.New configures its retryer.
+const sdkAttempts = 3
+
+// faultWhen says which attempts of the call fail.
+type faultWhen struct {
+	name        string
+	from, times int
+}
+
+var faultWhens = []faultWhen{
+	{"1st attempt", 1, 1},
+	{"1st+2nd attempts", 1, 2},
+	{"every attempt", 1, dynamotest.Forever},
+}
+
+// faultOutcome is what the client sees.
+type faultOutcome struct {
+	status   int
+	attempts int
+}
+
+// expectFault is the answer the function owes for fault on the attempts
+// that when names.
+func expectFault(fault dynamotest.Fault, when faultWhen) faultOutcome {
+	switch fault {
+	case dynamotest.Timeout:
+		// The call never answers; the SDK does not retry a call whose
+		// context is done.
+		return faultOutcome{http.StatusGatewayTimeout, 1}
+	case dynamotest.TransactionThrottled:
+		// Not retried by the SDK: a cancelled transaction.
+		return faultOutcome{http.StatusServiceUnavailable, 1}
+	}
+	// Every other fault is retried by the SDK, up to sdkAttempts.
+	if when.times != dynamotest.Forever && when.times < sdkAttempts {
+		return faultOutcome{http.StatusOK, when.times + 1}
+	}
+	switch fault {
+	case dynamotest.ProvisionedThroughputExceeded, dynamotest.Throttling, dynamotest.RequestLimitExceeded:
+		return faultOutcome{http.StatusServiceUnavailable, sdkAttempts}
+	default:
+		return faultOutcome{http.StatusInternalServerError, sdkAttempts}
+	}
+}
+
+// internals are words that no answer may hold: they would tell a client
+// about the database, the SDK or the network.
+var internals = []string{
+	"DynamoDB", "dynamodb", "Exception", "ThrottlingError", "operation error", "Internal server error",
+	"connection", "EOF", "deadline", "context", "TransactWriteItems", "GetItem", "DeleteItem", "Scan",
+	"idempotency", "orders table", "AKID",
+}
+
+// faultRow is one observed row of the faults table, logged at the end.
+type faultRow struct {
+	op, call, fault, when string
+	status, attempts      int
+	retryAfter            string
+	elapsed               time.Duration
+}
+
+// TestDynamoDBFaults injects each fault at each attempt pattern of the
+// DynamoDB call of each operation, through the SDK, and checks the
+// answer: 200 when the SDK's retries recover; 503 with Retry-After when
+// DynamoDB keeps throttling; 504 when the call outlives the deadline, and
+// in time; 500 for other failures; always a problem document that reveals
+// nothing, with the security headers.
+func TestDynamoDBFaults(t *testing.T) {
+	allowCustomHTTPClient(t)
+	type faultCase struct {
+		op       faultOp
+		fault    dynamotest.Fault
+		when     faultWhen
+		want     faultOutcome
+		deadline time.Duration
+		event    events.APIGatewayProxyRequest
+	}
+	var cases []faultCase
+	for _, op := range faultOps {
+		for _, fault := range dynamotest.Faults {
+			if fault == dynamotest.TransactionThrottled && op.call != "TransactWriteItems" {
+				continue // Only a transaction is cancelled for throttling.
+			}
+			for _, when := range faultWhens {
+				deadline := 5 * time.Second // a Lambda's, roughly
+				if fault == dynamotest.Timeout {
+					deadline = 300 * time.Millisecond
+				}
+				cases = append(cases, faultCase{op, fault, when, expectFault(fault, when), deadline, event(t, op.event)})
+			}
+		}
+	}
+
+	seen := invokeAll(len(cases), func(i int) invocation {
+		c := cases[i]
+		f, err := buildFaultyFunction(closedAgent)
+		if err != nil {
+			return invocation{err: err}
+		}
+		f.faults.Fail(c.op.call, c.fault, c.when.from, c.when.times)
+		return f.invoke(c.event, c.deadline, c.op.call)
+	})
+
+	rows := make([]faultRow, len(cases))
+	for i, c := range cases {
+		got := seen[i]
+		rows[i] = faultRow{
+			op: c.op.name, call: c.op.call, fault: string(c.fault), when: c.when.name,
+			status: got.resp.StatusCode, attempts: got.calls,
+			retryAfter: http.Header(got.resp.MultiValueHeaders).Get("Retry-After"), elapsed: got.elapsed,
+		}
+		t.Run(fmt.Sprintf("%s/%s/%s/%s", c.op.name, c.op.call, c.fault, c.when.name), func(t *testing.T) {
+			require.NoError(t, got.err, "the function answers; it never fails the invocation")
+			require.Equal(t, c.want.status, got.resp.StatusCode, got.resp.Body)
+			if c.fault == dynamotest.Timeout {
+				// On a busy machine the deadline may pass before the call
+				// is even made; either way the answer comes in time.
+				assert.LessOrEqual(t, got.calls, c.want.attempts, "DynamoDB calls, retries included")
+				assert.Less(t, got.elapsed, 2*time.Second, "a hung call is abandoned in time (deadline 300 ms)")
+			} else {
+				assert.Equal(t, c.want.attempts, got.calls, "DynamoDB calls, retries included")
+				assert.Less(t, got.elapsed, c.deadline, "answered before the deadline")
+			}
+			checkFaultAnswer(t, got.resp, c.want.status)
+			if c.want.status >= 500 {
+				assert.Contains(t, got.out, `"request failed"`, "the cause is logged for the operator")
+			}
+		})
+	}
+	logFaultTable(t, rows)
+}
+
+// checkFaultAnswer checks what every answer carries, and what a failure
+// answer holds: a problem document with the status and nothing more.
+func checkFaultAnswer(t *testing.T, resp events.APIGatewayProxyResponse, status int) {
+	t.Helper()
+	header := http.Header(resp.MultiValueHeaders)
+	assert.Equal(t, "nosniff", header.Get("X-Content-Type-Options"))
+	assert.Equal(t, "no-store", header.Get("Cache-Control"))
+	assert.Equal(t, "max-age=31536000; includeSubDomains", header.Get("Strict-Transport-Security"), "the events come over HTTPS")
+	if status == http.StatusOK {
+		assert.Equal(t, "application/json", header.Get("Content-Type"))
+		return
+	}
+	assert.Equal(t, "application/problem+json", header.Get("Content-Type"))
+	var p api.Problem
+	require.NoError(t, json.Unmarshal([]byte(resp.Body), &p), resp.Body)
+	assert.Equal(t, status, p.Status)
+	assert.Equal(t, "about:blank", p.Type)
+	assert.Equal(t, http.StatusText(status), p.Title)
+	require.NotNil(t, p.Instance, "the request id, to quote")
+	for _, word := range internals {
+		assert.NotContains(t, resp.Body, word, "the answer reveals no internals")
+	}
+	if status == http.StatusServiceUnavailable {
+		assert.Equal(t, "1", header.Get("Retry-After"))
+	} else {
+		assert.Empty(t, header.Get("Retry-After"))
+	}
+}
+
+func logFaultTable(t *testing.T, rows []faultRow) {
+	t.Helper()
+	slices.SortFunc(rows, func(a, b faultRow) int {
+		return strings.Compare(a.op+a.fault+a.when, b.op+b.fault+b.when)
+	})
+	var b strings.Builder
+	b.WriteString("\n| operation | DynamoDB call | fault | failing attempts | status | Retry-After | attempts | time |\n|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %s | %d | %s |\n",
+			r.op, r.call, r.fault, r.when, r.status, r.retryAfter, r.attempts, r.elapsed.Round(10*time.Millisecond))
+	}
+	t.Log(b.String())
+}
+
+// A call that hangs, or keeps being throttled, is given up before the
+// invocation's deadline: the function answers 504 (503 when the SDK's
+// retries of a throttled call run out first) within it, plus a small
+// margin, instead of being killed by Lambda, which API Gateway would turn
+// into a 502 with no problem document.
+func TestDeadline(t *testing.T) {
+	allowCustomHTTPClient(t)
+	tests := []struct {
+		name     string
+		fault    dynamotest.Fault
+		deadline time.Duration
+	}{
+		{"hung call, 300 ms left", dynamotest.Timeout, 300 * time.Millisecond},
+		{"hung call, 1 s left", dynamotest.Timeout, time.Second},
+		// The SDK's backoff after a throttle (up to 1 s) is cut short too.
+		{"throttled forever, 300 ms left", dynamotest.ProvisionedThroughputExceeded, 300 * time.Millisecond},
+		{"deadline already passed", dynamotest.Timeout, -time.Second},
+	}
+	type deadlineCase struct {
+		name     string
+		op       faultOp
+		fault    dynamotest.Fault
+		deadline time.Duration
+		event    events.APIGatewayProxyRequest
+	}
+	var cases []deadlineCase
+	for _, op := range faultOps {
+		for _, tt := range tests {
+			cases = append(cases, deadlineCase{op.name + "/" + tt.name, op, tt.fault, tt.deadline, event(t, op.event)})
+		}
+	}
+	seen := invokeAll(len(cases), func(i int) invocation {
+		c := cases[i]
+		f, err := buildFaultyFunction(closedAgent)
+		if err != nil {
+			return invocation{err: err}
+		}
+		f.faults.Fail(c.op.call, c.fault, 1, dynamotest.Forever)
+		return f.invoke(c.event, c.deadline, c.op.call)
+	})
+	for i, c := range cases {
+		got := seen[i]
+		t.Run(c.name, func(t *testing.T) {
+			require.NoError(t, got.err)
+			t.Logf("%s: %d in %s", c.name, got.resp.StatusCode, got.elapsed)
+			if c.fault == dynamotest.Timeout {
+				require.Equal(t, http.StatusGatewayTimeout, got.resp.StatusCode, got.resp.Body)
+			} else {
+				// The backoff is random: the deadline cuts it short (504),
+				// or the SDK's three attempts fit before it (503).
+				require.Contains(t, []int{http.StatusGatewayTimeout, http.StatusServiceUnavailable}, got.resp.StatusCode, got.resp.Body)
+			}
+			assert.Less(t, got.elapsed, 2*time.Second, "answered by the deadline (at most 1 s), give or take")
+			checkFaultAnswer(t, got.resp, got.resp.StatusCode)
+		})
+	}
+}
+
+// The AppConfig agent down, hung or serving garbage costs no request: the
+// flags fall back to their defaults (premium false), with a warning.
+func TestFlagsAgentFailures(t *testing.T) {
+	allowCustomHTTPClient(t)
+	flagsJSON, err := os.ReadFile(filepath.Join("..", "flags", "flags.json"))
+	require.NoError(t, err)
+	serve := func(status int, body string, delay time.Duration) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-time.After(delay):
+			case <-r.Context().Done():
+				return
+			}
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte(body))
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	tests := []struct {
+		name     string
+		agentURL string
+		premium  bool
+	}{
+		{"agent serving the flags", serve(http.StatusOK, string(flagsJSON), 0), true},
+		{"agent down", closedAgent, false},
+		{"agent answering garbage", serve(http.StatusOK, "\x00not json{{", 0), false},
+		{"agent answering JSON of another shape", serve(http.StatusOK, `{"features":[1,2]}`, 0), false},
+		{"agent answering 500", serve(http.StatusInternalServerError, "oops", 0), false},
+		{"agent hung", serve(http.StatusOK, string(flagsJSON), 5*time.Second), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFaultyFunction(t, tt.agentURL)
+			e := event(t, "create_order.json")
+			e.Body = `{"customer_name":"VIP-Grace","order_item_count":1}`
+			got := f.invoke(e, 5*time.Second, "TransactWriteItems")
+			require.NoError(t, got.err)
+			require.Equal(t, http.StatusOK, got.resp.StatusCode, got.resp.Body)
+			assert.Less(t, got.elapsed, 3*time.Second, "the agent's fetch is bounded")
+			var o api.Order
+			require.NoError(t, json.Unmarshal([]byte(got.resp.Body), &o))
+			assert.Equal(t, tt.premium, o.Premium)
+			if !tt.premium {
+				assert.Contains(t, got.out, "feature flags unavailable", "a warning")
+				assert.Contains(t, got.out, `"FeatureFlagsUnavailable":1`, "a metric")
+			}
+		})
+	}
+}

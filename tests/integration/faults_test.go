@@ -1,0 +1,314 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-sam-blueprint/orders/src/app"
+	"github.com/go-sam-blueprint/orders/src/config"
+	"github.com/go-sam-blueprint/orders/src/dynamo"
+	"github.com/go-sam-blueprint/orders/src/dynamo/dynamotest"
+	"github.com/go-sam-blueprint/orders/src/handler"
+	"github.com/go-sam-blueprint/orders/src/idempotency"
+	"github.com/go-sam-blueprint/orders/src/orders"
+)
+
+// The tests in this file put a dynamotest.FaultTransport between the
+// function and moto_server, so that a fault is seen through the SDK as in
+// production, and what DynamoDB holds afterwards is real.
+
+// faultyStack is the orders function as deployed (app.New: the SDK's
+// retryer, idempotency.Atomic, the Lambda adapter) on moto_server's
+// tables, through a FaultTransport.
+type faultyStack struct {
+	fn     handler.LambdaFunc
+	faults *dynamotest.FaultTransport
+	db     *dynamodb.Client // straight to moto_server, to look at the tables
+	orders string
+	idem   string
+}
+
+func newFaultyStack(t *testing.T) *faultyStack {
+	t.Helper()
+	db, _, prefix := newDB(t)
+	s := &faultyStack{
+		faults: dynamotest.NewFaultTransport(&http.Transport{}),
+		db:     db, orders: prefix + "OrdersTable", idem: prefix + "IdempotencyTable",
+	}
+	cfg, err := config.LoadFrom(map[string]string{
+		"ORDERS_TABLE_NAME": s.orders, "IDEMPOTENCY_TABLE_NAME": s.idem,
+		"APPCONFIG_APPLICATION": "a", "APPCONFIG_ENVIRONMENT": "e", "APPCONFIG_PROFILE": "p",
+		"APPCONFIG_AGENT_URL": "http://127.0.0.1:9", "APPCONFIG_MAX_AGE_SECONDS": "3600",
+	})
+	require.NoError(t, err)
+	s.fn, err = app.New(context.Background(), cfg, io.Discard,
+		awsconfig.WithRegion("us-east-1"),
+		awsconfig.WithHTTPClient(s.faults.Client()),
+		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")),
+		awsconfig.WithBaseEndpoint(endpoint))
+	require.NoError(t, err)
+	return s
+}
+
+// faultyAnswer is what a client saw of one create.
+type faultyAnswer struct {
+	status   int
+	header   http.Header
+	body     string
+	id       string
+	replayed bool
+}
+
+// create sends one create with an Idempotency-Key, with a deadline as in
+// Lambda.
+func (s *faultyStack) create(t *testing.T, key string, deadline time.Duration) faultyAnswer {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	headers := map[string]string{"Content-Type": "application/json", "Idempotency-Key": key, "X-Forwarded-Proto": "https"}
+	multi := map[string][]string{}
+	for k, v := range headers {
+		multi[k] = []string{v}
+	}
+	resp, err := s.fn(ctx, events.APIGatewayProxyRequest{
+		HTTPMethod: http.MethodPost, Path: "/api/orders", Resource: "/api/orders",
+		Headers: headers, MultiValueHeaders: multi,
+		Body:           `{"customer_name":"Ada","order_item_count":2}`,
+		RequestContext: events.APIGatewayProxyRequestContext{RequestID: uuid.NewString()},
+	})
+	require.NoError(t, err)
+	a := faultyAnswer{status: resp.StatusCode, header: http.Header(resp.MultiValueHeaders), body: resp.Body}
+	if a.status == http.StatusOK {
+		var o struct {
+			ID string `json:"id"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(resp.Body), &o))
+		a.id = o.ID
+		a.replayed = a.header.Get("Idempotent-Replayed") == "true"
+	}
+	return a
+}
+
+// items scans a table as it is.
+func (s *faultyStack) items(t *testing.T, table string) []map[string]types.AttributeValue {
+	t.Helper()
+	out, err := s.db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
+	require.NoError(t, err)
+	return out.Items
+}
+
+func stringAttr(item map[string]types.AttributeValue, name string) string {
+	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+// checkConsistent checks that every order has its completed idempotency
+// record, holding that very order, and the reverse; that no record is in
+// progress; and returns the stored order ids.
+func (s *faultyStack) checkConsistent(t *testing.T) []string {
+	t.Helper()
+	var ids []string
+	for _, item := range s.items(t, s.orders) {
+		ids = append(ids, stringAttr(item, "id"))
+	}
+	var recorded []string
+	for _, rec := range s.items(t, s.idem) {
+		assert.Equal(t, "COMPLETED", stringAttr(rec, "status"), "no record is left in progress")
+		result, ok := rec["result"].(*types.AttributeValueMemberB)
+		require.True(t, ok, "a completed record holds its result")
+		var o struct {
+			ID string `json:"id"`
+		}
+		require.NoError(t, json.Unmarshal(result.Value, &o))
+		recorded = append(recorded, o.ID)
+	}
+	assert.ElementsMatch(t, ids, recorded, "no order without its idempotency record, no record without its order")
+	return ids
+}
+
+// A create whose transaction fails, however it fails, stores nothing, or,
+// when the transaction went through and only its answer was lost, the
+// order with its record. Either way the client's retry with the same
+// Idempotency-Key then creates the order exactly once, and a further retry
+// replays it.
+func TestAtomicCreateUnderFaults(t *testing.T) {
+	t.Setenv("AWS_CA_BUNDLE", "") // The SDK needs its own client for a CA bundle; this one is ours.
+	tests := []struct {
+		fault    dynamotest.Fault
+		times    int
+		deadline time.Duration
+		status   int
+		// stored: the transaction went through although the client was
+		// not told.
+		stored bool
+	}{
+		{fault: dynamotest.ProvisionedThroughputExceeded, times: dynamotest.Forever, status: http.StatusServiceUnavailable},
+		{fault: dynamotest.Throttling, times: dynamotest.Forever, status: http.StatusServiceUnavailable},
+		{fault: dynamotest.TransactionThrottled, times: dynamotest.Forever, status: http.StatusServiceUnavailable},
+		{fault: dynamotest.InternalServerError, times: dynamotest.Forever, status: http.StatusInternalServerError},
+		{fault: dynamotest.ConnectionReset, times: dynamotest.Forever, status: http.StatusInternalServerError},
+		{fault: dynamotest.UnexpectedEOF, times: dynamotest.Forever, status: http.StatusInternalServerError},
+		{fault: dynamotest.Timeout, times: dynamotest.Forever, deadline: 500 * time.Millisecond, status: http.StatusGatewayTimeout},
+		{fault: dynamotest.ResponseLost, times: dynamotest.Forever, status: http.StatusInternalServerError, stored: true},
+		// The SDK's retry of a transaction whose answer was lost: the same
+		// ClientRequestToken, so it commits nothing more.
+		{fault: dynamotest.ResponseLost, times: 1, status: http.StatusOK, stored: true},
+		{fault: dynamotest.InternalServerError, times: 2, status: http.StatusOK, stored: true},
+	}
+	for _, tt := range tests {
+		times := "every attempt"
+		if tt.times != dynamotest.Forever {
+			times = fmt.Sprintf("first %d attempts", tt.times)
+		}
+		t.Run(tt.fault.String()+", "+times, func(t *testing.T) {
+			t.Parallel()
+			s := newFaultyStack(t)
+			key := uuid.NewString()
+			deadline := tt.deadline
+			if deadline == 0 {
+				deadline = 10 * time.Second
+			}
+
+			s.faults.Fail("TransactWriteItems", tt.fault, 1, tt.times)
+			first := s.create(t, key, deadline)
+			t.Logf("%s, %s: %d, replayed %t, %s (%d TransactWriteItems calls)",
+				tt.fault, times, first.status, first.replayed, first.body, s.faults.Calls("TransactWriteItems"))
+			require.Equal(t, tt.status, first.status, first.body)
+			if first.status == http.StatusServiceUnavailable {
+				assert.Equal(t, "1", first.header.Get("Retry-After"))
+			}
+			stored := s.checkConsistent(t)
+			if tt.stored {
+				require.Len(t, stored, 1, "the transaction went through: the order and its record")
+			} else {
+				require.Empty(t, stored, "a failed transaction stores nothing")
+			}
+
+			// The client retries; DynamoDB is well again.
+			s.faults.Reset()
+			retried := s.create(t, key, 10*time.Second)
+			require.Equal(t, http.StatusOK, retried.status, retried.body)
+			again := s.create(t, key, 10*time.Second)
+			require.Equal(t, http.StatusOK, again.status, again.body)
+			assert.True(t, again.replayed, "a further retry is a replay")
+			assert.Equal(t, retried.id, again.id)
+			if first.status == http.StatusOK {
+				assert.Equal(t, first.id, retried.id)
+			}
+
+			ids := s.checkConsistent(t)
+			require.Equal(t, []string{retried.id}, ids, "exactly one order, the one the client was given")
+			assert.Equal(t, tt.stored, retried.replayed, "the retry replays the order that went through, or creates it")
+		})
+	}
+}
+
+// guardStack is the HTTP handler over orders.Service with an
+// idempotency.Guard (claim, then commit), on moto_server's tables
+// through a FaultTransport, with a clock the test moves.
+type guardStack struct {
+	h      http.Handler
+	faults *dynamotest.FaultTransport
+	view   *faultyStack // for checks of the tables
+	offset time.Duration
+}
+
+func newGuardStack(t *testing.T) *guardStack {
+	t.Helper()
+	view, _, prefix := newDB(t)
+	g := &guardStack{faults: dynamotest.NewFaultTransport(&http.Transport{})}
+	g.view = &faultyStack{db: view, orders: prefix + "OrdersTable", idem: prefix + "IdempotencyTable"}
+	db := dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+		HTTPClient:   g.faults.Client(),
+		Retryer:      retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 3; o.MaxBackoff = 100 * time.Millisecond }),
+	})
+	store, err := dynamo.NewOrders(db, g.view.orders)
+	require.NoError(t, err)
+	guard, err := idempotency.New(db, g.view.idem, testTTL,
+		idempotency.WithClock(func() time.Time { return time.Now().Add(g.offset) }))
+	require.NoError(t, err)
+	svc, err := orders.NewService(store, orders.WithIdempotency(guard))
+	require.NoError(t, err)
+	g.h, err = handler.New(svc, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	return g
+}
+
+func (g *guardStack) create(key string, deadline time.Duration) *httptest.ResponseRecorder {
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/api/orders", strings.NewReader(`{"customer_name":"Ada","order_item_count":2}`))
+	req.Header.Set("Idempotency-Key", key)
+	rec := httptest.NewRecorder()
+	g.h.ServeHTTP(rec, req)
+	return rec
+}
+
+// With a Guard, a failed commit releases the claim, so a retry runs at
+// once; when the release fails too, the claim expires with the request's
+// deadline and never blocks the key for longer.
+func TestGuardCreateUnderFaults(t *testing.T) {
+	t.Parallel()
+	t.Run("commit fails, claim released", func(t *testing.T) {
+		t.Parallel()
+		g := newGuardStack(t)
+		key := uuid.NewString()
+		g.faults.Fail("TransactWriteItems", dynamotest.InternalServerError, 1, dynamotest.Forever)
+		rec := g.create(key, 10*time.Second)
+		require.Equal(t, http.StatusInternalServerError, rec.Code, rec.Body.String())
+		assert.Empty(t, g.view.items(t, g.view.idem), "the claim is gone")
+		assert.Empty(t, g.view.items(t, g.view.orders))
+
+		g.faults.Reset()
+		rec = g.create(key, 10*time.Second)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		assert.Len(t, g.view.checkConsistent(t), 1)
+	})
+	t.Run("commit and release fail, claim expires with the deadline", func(t *testing.T) {
+		t.Parallel()
+		g := newGuardStack(t)
+		key := uuid.NewString()
+		g.faults.Fail("TransactWriteItems", dynamotest.ConnectionReset, 1, dynamotest.Forever)
+		g.faults.Fail("DeleteItem", dynamotest.ConnectionReset, 1, dynamotest.Forever)
+		rec := g.create(key, 5*time.Second)
+		require.Equal(t, http.StatusInternalServerError, rec.Code, rec.Body.String())
+		records := g.view.items(t, g.view.idem)
+		require.Len(t, records, 1, "the claim could not be removed")
+		assert.Equal(t, "IN_PROGRESS", stringAttr(records[0], "status"))
+		assert.Empty(t, g.view.items(t, g.view.orders), "no order without its record")
+
+		g.faults.Reset()
+		rec = g.create(key, 10*time.Second)
+		require.Equal(t, http.StatusConflict, rec.Code, "until the claim's deadline: %s", rec.Body.String())
+		assert.NotEmpty(t, rec.Header().Get("Retry-After"))
+
+		g.offset = 6 * time.Second // past the first request's deadline
+		rec = g.create(key, 10*time.Second)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		assert.Len(t, g.view.checkConsistent(t), 1)
+	})
+}
