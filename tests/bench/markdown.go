@@ -22,7 +22,10 @@ func writeMarkdown(ctx context.Context, path string, r *report) error {
 	b.WriteString("| measure | value | budget |\n| --- | --- | --- |\n")
 	for _, row := range r.rows {
 		budget := row.budget
-		if budget != "" && !row.ok {
+		switch {
+		case budget == "":
+			budget = "–"
+		case !row.ok:
 			budget += " **missed**"
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", row.measure, row.value, budget)
@@ -45,6 +48,18 @@ How each is measured:
 - **Round trips**: HTTP requests to DynamoDB per operation.
 - **Package size**: each function's arm64 bootstrap, zipped as ` + "`sam package`" + ` does.
 - **Peak RSS**: VmHWM of the bootstrap after 1,000 mixed requests under the emulator.
+
+Where the cold path goes (` + "`GODEBUG=inittrace=1`" + `): the orders
+bootstrap initializes its packages in about 9 ms against the bare handler's 3 ms,
+and about 4 ms of it is one package, santhosh-tekuri/jsonschema/v6, which
+kin-openapi imports for OpenAPI 3.1 and whose init compiles five JSON Schema
+drafts; the versions of kin-openapi that oapi-codegen and its validation
+middleware require all import it. Building the function then takes about 2 ms,
+half of it parsing the embedded spec. Already done: the spec is decoded from
+JSON rather than YAML (2.7× faster), the garbage collector is paused from
+before that package's init until the function is ready (` + "`src/coldstart`" + `),
+and a create is one DynamoDB round trip. On a quiet machine the ratio measured
+1.41–1.47×; under load from other work it rises to about 1.6×, as above.
 
 For comparison, the Python cookbook measured on this kind of machine: about
 0.7 s from process start to first response, about 1 ms of framework time per

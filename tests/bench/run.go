@@ -43,7 +43,7 @@ const (
 	budgetPeakRSSBytes  = 25 << 20
 	rieVersion          = "v0.0.0-20261030222936-bef5c4ba774d"
 	tablePrefix         = "bench-"
-	coldRuns            = 10
+	coldRuns            = 15
 	rssRequests         = 1000
 	overheadIterations  = 5000
 	warmIterations      = 200
@@ -533,7 +533,7 @@ func startLambda(ctx context.Context, rieBin, bootstrap, endpoint string) (*lamb
 		"ORDERS_TABLE_NAME="+tablePrefix+"OrdersTable", "IDEMPOTENCY_TABLE_NAME="+tablePrefix+"IdempotencyTable",
 		"APPCONFIG_APPLICATION=a", "APPCONFIG_ENVIRONMENT=e", "APPCONFIG_PROFILE=p",
 		"APPCONFIG_AGENT_URL=http://127.0.0.1:9", "AWS_LAMBDA_FUNCTION_TIMEOUT=10")
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	cmd.Stdout, cmd.Stderr = benchLog, benchLog
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the emulator: %w", err)
 	}
@@ -642,11 +642,18 @@ func coldPath(ctx context.Context, r *report, work, endpoint string) error {
 		}
 		a, b = append(a, da), append(b, db)
 	}
-	ma, mb := percentile(a, 0.5), percentile(b, 0.5)
-	ratio := float64(ma) / float64(mb)
-	r.add(fmt.Sprintf("cold path to first create: orders (median of %d)", coldRuns), ms(ma), "", true)
-	r.add(fmt.Sprintf("cold path to first create: bare handler (median of %d)", coldRuns), ms(mb), "", true)
-	r.add("cold path ratio orders / bare", fmt.Sprintf("%.2f×", ratio), "≤ 1.5×", ratio <= budgetColdRatio)
+	// The ratio pair by pair, A and B run back to back, holds when the
+	// machine's speed drifts during the run; its median is the figure.
+	ratios := make([]float64, len(a))
+	for i := range a {
+		ratios[i] = float64(a[i]) / float64(b[i])
+	}
+	slices.Sort(ratios)
+	ratio := ratios[len(ratios)/2]
+	r.add(fmt.Sprintf("cold path to first create: orders (median of %d)", coldRuns), ms(percentile(a, 0.5)), "", true)
+	r.add(fmt.Sprintf("cold path to first create: bare handler (median of %d)", coldRuns), ms(percentile(b, 0.5)), "", true)
+	r.add("cold path ratio orders / bare (median of pairs)", fmt.Sprintf("%.2f× (%.2f–%.2f)", ratio, ratios[0], ratios[len(ratios)-1]),
+		"≤ 1.5×", ratio <= budgetColdRatio)
 	return nil
 }
 
@@ -716,3 +723,14 @@ func bootstrapPeakRSS(bootstrap string) (int64, error) {
 	}
 	return 0, errors.New("the bootstrap process was not found under /proc")
 }
+
+// benchLog receives what the emulated functions print, to read when an
+// invocation fails.
+var benchLog = func() io.Writer {
+	if path := os.Getenv("BENCH_FUNCTION_LOG"); path != "" {
+		if f, err := os.Create(path); err == nil { //nolint:gosec // A path the developer names.
+			return f
+		}
+	}
+	return io.Discard
+}()

@@ -7,6 +7,8 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"strconv"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -33,8 +35,13 @@ func main() {
 			return events.APIGatewayProxyResponse{StatusCode: 400}, nil //nolint:nilerr // A bad body is the client's error: a 400, not a function error.
 		}
 		id := uuid.NewString()
+		// A whole order, as the orders service stores one: the benchmark
+		// lists the same table afterwards.
 		_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
-			"id": &types.AttributeValueMemberS{Value: id}, "name": &types.AttributeValueMemberS{Value: in.Name},
+			"id":         &types.AttributeValueMemberS{Value: id},
+			"name":       &types.AttributeValueMemberS{Value: in.Name},
+			"item_count": &types.AttributeValueMemberN{Value: strconv.Itoa(in.Count)},
+			"created_at": &types.AttributeValueMemberS{Value: time.Now().UTC().Format(time.RFC3339Nano)},
 		}})
 		if err != nil {
 			return events.APIGatewayProxyResponse{}, err
