@@ -138,6 +138,16 @@ fuzz: ## Fuzz every target under src/ (FUZZTIME each, default 10m), one after an
 		done; \
 	done
 
+# How long `make load` sends (at most 60s; make test runs the same test for
+# its default 5s). LOAD_RATE (default 100) and LOAD_SEED pass through too.
+LOAD_DURATION ?= 60s
+
+.PHONY: load
+load: ## Load-test the local API: mixed operations at LOAD_RATE (100/s) for LOAD_DURATION (60s); summary in tests/output/load.txt
+	@./scripts/check-tools run
+	@./scripts/docs-assets
+	LOAD_DURATION=$(LOAD_DURATION) $(GO) test -count=1 -timeout 5m -run '^TestLoad$$' -v ./tests/load/
+
 .PHONY: bench
 bench: ## Measure cold path, overhead, latency, round trips, size and memory against the budgets; writes BENCHMARKS.md
 	@./scripts/check-tools run
