@@ -3,7 +3,9 @@ package handler
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"unicode/utf8"
 )
@@ -43,7 +45,12 @@ func checkJSON(body []byte) string {
 			return problem
 		}
 		if len(c.stack) == 0 {
-			return "" // The first value is whole; the validator refuses anything after it.
+			// The first value is whole: encoding/json, and the validator,
+			// would ignore anything after it.
+			if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+				return "the request body has more after its JSON value"
+			}
+			return ""
 		}
 	}
 }

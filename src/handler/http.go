@@ -3,6 +3,7 @@ package handler
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,37 @@ import (
 
 	"github.com/go-sam-blueprint/orders/src/api"
 )
+
+// undecodable answers a body that passed validation but does not decode
+// into the generated types: JSON Schema counts 1.0 and 1e2 as integers,
+// Go's int does not.
+func undecodable(err error) api.Problem {
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && te.Field != "" {
+		pointer := jsonPointer(strings.Split(te.Field, "."))
+		return validationProblem([]api.InvalidParam{{Pointer: &pointer, Detail: "must be written as a whole number, without a fraction or an exponent"}})
+	}
+	return invalidJSON(err)
+}
+
+// unboundParam names the parameter that the generated binding refused.
+func unboundParam(err error) api.InvalidParam {
+	if e, ok := errors.AsType[*api.TooManyValuesForParamError](err); ok {
+		return api.InvalidParam{Parameter: &e.ParamName, Detail: "must be sent once"}
+	}
+	if e, ok := errors.AsType[*api.InvalidParamFormatError](err); ok {
+		return api.InvalidParam{Parameter: &e.ParamName, Detail: "is not valid"}
+	}
+	if e, ok := errors.AsType[*api.UnmarshalingParamError](err); ok {
+		return api.InvalidParam{Parameter: &e.ParamName, Detail: "is not valid"}
+	}
+	if e, ok := errors.AsType[*api.RequiredParamError](err); ok {
+		return api.InvalidParam{Parameter: &e.ParamName, Detail: "is required"}
+	}
+	if e, ok := errors.AsType[*api.RequiredHeaderError](err); ok {
+		return api.InvalidParam{Parameter: &e.ParamName, Detail: "is required"}
+	}
+	return api.InvalidParam{Detail: "is not valid"}
+}
 
 // maxBodyBytes bounds a request body. An order is well under 100 bytes.
 const maxBodyBytes = 16 << 10
@@ -39,21 +71,18 @@ func New(svc Service, log *slog.Logger) (http.Handler, error) {
 		// The validator has already read the body; this only fires if the
 		// generated decoder disagrees with it.
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			writeProblem(r.Context(), w, invalidJSON(err))
+			writeProblem(r.Context(), w, undecodable(err))
 		},
 		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			h.writeError(r.Context(), w, err)
 		},
 	})
 	mux := api.HandlerWithOptions(strict, api.StdHTTPServerOptions{
-		// Parameters have passed validation by now, so this only fires if
-		// the generated binding disagrees with the validator.
+		// Parameters have passed validation by now, so this fires only
+		// where the generated binding is stricter than the spec: a header
+		// sent twice, say.
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			invalid := api.InvalidParam{Detail: "is not valid"}
-			if pe, ok := errors.AsType[*api.InvalidParamFormatError](err); ok {
-				invalid.Parameter = &pe.ParamName
-			}
-			writeProblem(r.Context(), w, validationProblem([]api.InvalidParam{invalid}))
+			writeProblem(r.Context(), w, validationProblem([]api.InvalidParam{unboundParam(err)}))
 		},
 	})
 	return h.logRequests(secureHeaders(jsonBodies(validator(spec)(mux)))), nil
