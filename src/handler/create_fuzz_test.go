@@ -120,7 +120,6 @@ func jsonInteger(raw string) (int64, bool) {
 	return r.Num().Int64(), true
 }
 
-
 // FuzzCreateBody sends arbitrary bytes as the body of POST /api/orders,
 // with and without a Content-Type, through the real handler: never a 5xx;
 // a 200 only for a body that the oracle finds valid, echoing its name and

@@ -168,24 +168,6 @@ func multiValues(m map[string]string) map[string][]string {
 	return out
 }
 
-// eventHeader is the request header that the adapter builds from an event:
-// the multi-value headers when the event has them, else the single ones.
-func eventHeader(e events.APIGatewayProxyRequest) http.Header {
-	h := http.Header{}
-	if e.MultiValueHeaders != nil {
-		for k, vs := range e.MultiValueHeaders {
-			for _, v := range vs {
-				h.Add(k, v)
-			}
-		}
-		return h
-	}
-	for k, v := range e.Headers {
-		h.Add(k, v)
-	}
-	return h
-}
-
 // FuzzLambda sends arbitrary REST proxy events through the deployed Lambda
 // entry: handler.Lambda over the real handler and orders logic, in memory.
 // Whatever the event, the function answers without an error and without a
