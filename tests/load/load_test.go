@@ -110,9 +110,9 @@ func TestLoad(t *testing.T) {
 	t.Cleanup(transport.CloseIdleConnections)
 
 	w := newWorkload(cfg.seed)
-	before := cpuOf(r.cmd.Process.Pid)
+	before := cpuOf(r.PID())
 	ran := drive(t.Context(), client, r.URL, w, cfg)
-	ran.cpu = cpuOf(r.cmd.Process.Pid).since(before)
+	ran.cpu = cpuOf(r.PID()).since(before)
 	table, tableErr := listAll(t.Context(), client, r.URL)
 	functionErrors, firstErrors := r.stdout.Errors()
 

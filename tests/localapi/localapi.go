@@ -1,0 +1,184 @@
+// Package localapi runs the local API (`make run`'s binary, src/cmd/local)
+// for the suites that drive it: it builds the runner, starts it on a
+// loopback port of the system's choosing with a moto_server of its own,
+// waits until it serves, and stops it as Ctrl-C would.
+package localapi
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Runner is a running local API.
+type Runner struct {
+	// URL is where it serves, on 127.0.0.1.
+	URL string
+	cmd *exec.Cmd
+
+	mu     sync.Mutex
+	output strings.Builder // stderr: the runner's own lines
+	exited chan struct{}
+}
+
+// root is the repository's root directory.
+func root() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Build compiles the local runner into dir and returns its path.
+func Build(dir string) (string, error) {
+	bin := filepath.Join(dir, "local")
+	cmd := exec.CommandContext(context.Background(), "go", "build", "-o", bin, filepath.Join(root(), "src", "cmd", "local"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build local runner: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// Start starts the runner bin on a loopback port of the system's choosing
+// (PORT=0) with a DynamoDB of its own, and waits until it serves. stdout
+// receives the function's log and EMF lines; env adds to or overrides the
+// runner's environment.
+func Start(bin string, stdout io.Writer, env ...string) (*Runner, error) {
+	r := &Runner{exited: make(chan struct{})}
+	// Stop ends it, as Ctrl-C would: no context does.
+	r.cmd = exec.CommandContext(context.Background(), bin)
+	r.cmd.Env = append(withoutVar(os.Environ(), "AWS_ENDPOINT_URL_DYNAMODB"),
+		"PORT=0",
+		"TEMPLATE="+filepath.Join(root(), "template.yaml"),
+		"SPEC="+filepath.Join(root(), "api.yaml"),
+		"FLAGS_FILE="+filepath.Join(root(), "src", "flags", "flags.json"))
+	r.cmd.Env = append(r.cmd.Env, env...)
+	pipe, err := r.cmd.StderrPipe()
+	if err != nil {
+		return nil, fmt.Errorf("runner output: %w", err)
+	}
+	r.cmd.Stdout = stdout
+	if err := r.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start runner: %w", err)
+	}
+	go func() {
+		scanner := bufio.NewScanner(pipe)
+		for scanner.Scan() {
+			r.mu.Lock()
+			r.output.WriteString(scanner.Text() + "\n")
+			r.mu.Unlock()
+		}
+		_ = r.cmd.Wait() // Stop reads the exit status from ProcessState.
+		close(r.exited)
+	}()
+	if err := r.waitReady(60 * time.Second); err != nil {
+		_ = r.Stop()
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *Runner) waitReady(timeout time.Duration) error {
+	deadline := time.After(timeout)
+	for !r.serves() {
+		select {
+		case <-r.exited:
+			return fmt.Errorf("runner exited at start:\n%s", r.Output())
+		case <-deadline:
+			return fmt.Errorf("runner did not serve within %s:\n%s", timeout, r.Output())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// serves reports whether the runner has printed its URL and answers there.
+func (r *Runner) serves() bool {
+	if r.URL == "" {
+		m := urlLine.FindStringSubmatch(r.Output())
+		if m == nil {
+			return false
+		}
+		r.URL = m[1]
+	}
+	resp, err := probe.Get(r.URL + "/api/orders?limit=1") //nolint:noctx // probe's timeout bounds it.
+	if err != nil {
+		return false
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// PID is the runner's process id.
+func (r *Runner) PID() int { return r.cmd.Process.Pid }
+
+// Output is what the runner printed on stderr so far.
+func (r *Runner) Output() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.output.String()
+}
+
+// Stop sends SIGTERM, as Ctrl-C would, and waits for a clean exit.
+func (r *Runner) Stop() error {
+	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("signal runner: %w", err)
+	}
+	select {
+	case <-r.exited:
+	case <-time.After(20 * time.Second):
+		_ = r.cmd.Process.Kill()
+		return errors.New("runner did not stop within 20s of SIGTERM")
+	}
+	if code := r.cmd.ProcessState.ExitCode(); code != 0 {
+		return fmt.Errorf("runner exited with %d:\n%s", code, r.Output())
+	}
+	return nil
+}
+
+var (
+	probe = &http.Client{Timeout: time.Second}
+	// The runner listens on 127.0.0.1 only: nothing leaves loopback.
+	urlLine    = regexp.MustCompile(`Orders API on (http://127\.0\.0\.1:\d+)`)
+	dynamoLine = regexp.MustCompile(`DynamoDB: moto_server at (http://[0-9.:]+)`)
+)
+
+// DynamoEndpoint is the moto_server the runner said it started.
+func (r *Runner) DynamoEndpoint() string {
+	if m := dynamoLine.FindStringSubmatch(r.Output()); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func withoutVar(env []string, name string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// Answers reports whether something accepts connections at url's host.
+func Answers(ctx context.Context, url string) bool {
+	host := strings.TrimPrefix(url, "http://")
+	conn, err := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", host)
+	if err != nil {
+		return false
+	}
+	_ = conn.Close()
+	return true
+}
