@@ -178,49 +178,6 @@ func TestGuardFailedCommitKeepsNothing(t *testing.T) {
 	assert.Equal(t, 2, f.countOrders(t))
 }
 
-func TestGuardRecordExpires(t *testing.T) {
-	t.Parallel()
-	f := newGuardFixture(t)
-	first, _, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp())
-	require.NoError(t, err)
-	f.offset.Store(int64(testTTL + time.Second))
-	second, replayed, err := f.guard.Do(context.Background(), "k", []byte("p"), f.createOp())
-	require.NoError(t, err)
-	assert.False(t, replayed, "after the TTL the key is free again")
-	assert.NotEqual(t, first, second)
-}
-
-// N parallel creates with one key store exactly one order; every answer is
-// that order or "in progress".
-func TestGuardConcurrentDuplicates(t *testing.T) {
-	t.Parallel()
-	f := newGuardFixture(t)
-	const n = 20
-	var wg sync.WaitGroup
-	results := make([][]byte, n)
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			results[i], _, errs[i] = f.guard.Do(context.Background(), "same", []byte("p"), f.createOp())
-		})
-	}
-	wg.Wait()
-	var answer []byte
-	for i := range n {
-		if errs[i] != nil {
-			_, busy := errors.AsType[*idempotency.InProgressError](errs[i])
-			assert.True(t, busy, "only in-progress conflicts, got %v", errs[i])
-			continue
-		}
-		if answer == nil {
-			answer = results[i]
-		}
-		assert.Equal(t, answer, results[i], "every success is the same order")
-	}
-	require.NotNil(t, answer)
-	assert.Equal(t, 1, f.countOrders(t))
-}
-
 // atomic is the one-round-trip Guard over the fixture's tables.
 func (f *guardFixture) atomic() idempotency.Atomic { return idempotency.Atomic{Guard: f.guard} }
 
@@ -260,45 +217,67 @@ func TestAtomicFailureWritesNothing(t *testing.T) {
 	assert.Equal(t, 1, f.countOrders(t))
 }
 
-func TestAtomicRecordExpires(t *testing.T) {
-	t.Parallel()
-	f := newGuardFixture(t)
-	first, _, err := f.atomic().Do(context.Background(), "k", []byte("p"), f.createOp())
-	require.NoError(t, err)
-	f.offset.Store(int64(testTTL + time.Second))
-	second, replayed, err := f.atomic().Do(context.Background(), "k", []byte("p"), f.createOp())
-	require.NoError(t, err)
-	assert.False(t, replayed, "after the TTL the key is free again")
-	assert.NotEqual(t, first, second)
-}
+// runner is a way to run an operation once per key: Guard.Do or Atomic.Do.
+type runner func(ctx context.Context, key string, payload []byte, op func(context.Context) ([]byte, error)) ([]byte, bool, error)
 
-// Overlapping creates with one key store one order; every answer is that
-// order or "in progress".
-func TestAtomicConcurrentDuplicates(t *testing.T) {
-	t.Parallel()
-	f := newGuardFixture(t)
-	const n = 20
-	var wg sync.WaitGroup
-	results := make([][]byte, n)
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			results[i], _, errs[i] = f.atomic().Do(context.Background(), "same", []byte("p"), f.createOp())
+// both runs a test with each way, on tables of its own.
+func both(t *testing.T, test func(t *testing.T, f *guardFixture, do runner)) {
+	t.Helper()
+	for name, pick := range map[string]func(f *guardFixture) runner{
+		"Guard":  func(f *guardFixture) runner { return f.guard.Do },
+		"Atomic": func(f *guardFixture) runner { return f.atomic().Do },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := newGuardFixture(t)
+			test(t, f, pick(f))
 		})
 	}
-	wg.Wait()
-	var answer []byte
-	for i := range n {
-		if errs[i] != nil {
-			_, busy := errors.AsType[*idempotency.InProgressError](errs[i])
-			assert.True(t, busy, "only in-progress conflicts, got %v", errs[i])
-			continue
+}
+
+func TestRecordExpires(t *testing.T) {
+	t.Parallel()
+	both(t, func(t *testing.T, f *guardFixture, do runner) {
+		t.Helper()
+		first, _, err := do(context.Background(), "k", []byte("p"), f.createOp())
+		require.NoError(t, err)
+		f.offset.Store(int64(testTTL + time.Second))
+		second, replayed, err := do(context.Background(), "k", []byte("p"), f.createOp())
+		require.NoError(t, err)
+		assert.False(t, replayed, "after the TTL the key is free again")
+		assert.NotEqual(t, first, second)
+	})
+}
+
+// N parallel creates with one key store exactly one order; every answer is
+// that order or "in progress".
+func TestConcurrentDuplicates(t *testing.T) {
+	t.Parallel()
+	both(t, func(t *testing.T, f *guardFixture, do runner) {
+		t.Helper()
+		const n = 20
+		var wg sync.WaitGroup
+		results := make([][]byte, n)
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				results[i], _, errs[i] = do(context.Background(), "same", []byte("p"), f.createOp())
+			})
 		}
-		if answer == nil {
-			answer = results[i]
+		wg.Wait()
+		var answer []byte
+		for i := range n {
+			if errs[i] != nil {
+				_, busy := errors.AsType[*idempotency.InProgressError](errs[i])
+				assert.True(t, busy, "only in-progress conflicts, got %v", errs[i])
+				continue
+			}
+			if answer == nil {
+				answer = results[i]
+			}
+			assert.Equal(t, answer, results[i], "every success is the same order")
 		}
-		assert.Equal(t, answer, results[i], "every success is the same order")
-	}
-	require.NotNil(t, answer)
-	assert.Equal(t, 1, f.countOrders(t))
+		require.NotNil(t, answer)
+		assert.Equal(t, 1, f.countOrders(t))
+	})
 }
