@@ -179,18 +179,20 @@ func Statements(doc any) []Statement {
 		m, _ := raw.(map[string]any)
 		s := Statement{Principal: m["Principal"], Condition: m["Condition"]}
 		s.Effect, _ = m["Effect"].(string)
-		for _, a := range asList(m["Action"]) {
+		for _, a := range List(m["Action"]) {
 			if name, ok := a.(string); ok {
 				s.Actions = append(s.Actions, name)
 			}
 		}
-		s.Resources = asList(m["Resource"])
+		s.Resources = List(m["Resource"])
 		out = append(out, s)
 	}
 	return out
 }
 
-func asList(v any) []any {
+// List reads a property that CloudFormation accepts as one value or a
+// list of them (an IAM Action or Resource) as a list.
+func List(v any) []any {
 	switch x := v.(type) {
 	case nil:
 		return nil

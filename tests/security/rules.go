@@ -198,7 +198,7 @@ func (s statement) label(i int) string {
 
 func (s statement) actions() []string {
 	var out []string
-	for _, a := range asList(s["Action"]) {
+	for _, a := range cfn.List(s["Action"]) {
 		if name, ok := a.(string); ok {
 			out = append(out, name)
 		}
@@ -253,7 +253,7 @@ func checkWildcardResources(t *cfn.Template) []Finding {
 			if s["Resource"] == nil && s["NotResource"] == nil {
 				out = append(out, Finding{d.resource, fmt.Sprintf("%s, %s: no Resource", d.where, s.label(i))})
 			}
-			for _, r := range asList(s["Resource"]) {
+			for _, r := range cfn.List(s["Resource"]) {
 				if r == "*" {
 					out = append(out, Finding{d.resource, fmt.Sprintf("%s, %s: Resource \"*\"", d.where, s.label(i))})
 				}
@@ -284,7 +284,7 @@ func managedPolicyName(v any) (string, bool) {
 func checkManagedPolicies(t *cfn.Template) []Finding {
 	var out []Finding
 	for id, r := range resources(t, "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group") {
-		for _, arn := range asList(r.Properties["ManagedPolicyArns"]) {
+		for _, arn := range cfn.List(r.Properties["ManagedPolicyArns"]) {
 			name, ok := managedPolicyName(arn)
 			switch {
 			case !ok:
@@ -326,7 +326,7 @@ func checkTrustPolicies(t *cfn.Template) []Finding {
 					out = append(out, Finding{id, fmt.Sprintf("trust %s: %s principal %v may assume the role", s.label(i), kind, p[kind])})
 					continue
 				}
-				for _, svc := range asList(p[kind]) {
+				for _, svc := range cfn.List(p[kind]) {
 					if !isServicePrincipal(svc) {
 						out = append(out, Finding{id, fmt.Sprintf("trust %s: %v is not a service principal", s.label(i), svc)})
 					}
@@ -379,7 +379,7 @@ func isPublicPrincipal(p any) bool {
 		return false
 	}
 	for _, v := range m {
-		if slices.Contains(asList(v), any("*")) {
+		if slices.Contains(cfn.List(v), any("*")) {
 			return true
 		}
 	}
@@ -460,7 +460,7 @@ func checkLambdaRuntime(t *cfn.Template) []Finding {
 func checkLambdaArchitecture(t *cfn.Template) []Finding {
 	var out []Finding
 	for id, r := range resources(t, "AWS::Lambda::Function") {
-		if a := r.Properties["Architectures"]; !slices.Equal(asList(a), []any{"arm64"}) {
+		if a := r.Properties["Architectures"]; !slices.Equal(cfn.List(a), []any{"arm64"}) {
 			out = append(out, Finding{id, fmt.Sprintf("Architectures %v, not [arm64]", a)})
 		}
 	}
@@ -548,7 +548,7 @@ func checkLogRetention(t *cfn.Template) []Finding {
 func checkAlarmActions(t *cfn.Template) []Finding {
 	var out []Finding
 	for id, r := range resources(t, "AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm") {
-		if len(asList(r.Properties["AlarmActions"])) == 0 {
+		if len(cfn.List(r.Properties["AlarmActions"])) == 0 {
 			out = append(out, Finding{id, "no AlarmActions"})
 		}
 	}
@@ -622,7 +622,7 @@ func checkStageTracing(t *cfn.Template) []Finding {
 
 // catchAll returns a stage's method setting for every resource and method.
 func catchAll(r *cfn.Resource) map[string]any {
-	for _, s := range asList(r.Properties["MethodSettings"]) {
+	for _, s := range cfn.List(r.Properties["MethodSettings"]) {
 		m, ok := s.(map[string]any)
 		if ok && m["ResourcePath"] == "/*" && m["HttpMethod"] == "*" {
 			return m
@@ -650,7 +650,7 @@ func checkStageExecutionLogging(t *cfn.Template) []Finding {
 		if m := catchAll(r); m["LoggingLevel"] != "ERROR" && m["LoggingLevel"] != "INFO" {
 			out = append(out, Finding{id, fmt.Sprintf("MethodSettings /* * LoggingLevel is %v, not ERROR or INFO", m["LoggingLevel"])})
 		}
-		for _, s := range asList(r.Properties["MethodSettings"]) {
+		for _, s := range cfn.List(r.Properties["MethodSettings"]) {
 			where := fmt.Sprintf("%v %v", cfn.Path(s, "ResourcePath"), cfn.Path(s, "HttpMethod"))
 			if d := cfn.Path(s, "DataTraceEnabled"); d != nil && !isFalse(d) {
 				out = append(out, Finding{id, fmt.Sprintf("MethodSettings %s DataTraceEnabled: request and response bodies reach the logs", where)})
@@ -729,7 +729,7 @@ func checkWAFLogging(t *cfn.Template) []Finding {
 		found := false
 		for _, l := range resources(t, "AWS::WAFv2::LoggingConfiguration") {
 			acl, attr, ok := cfn.GetAtt(l.Properties["ResourceArn"])
-			if ok && acl == id && attr == "Arn" && len(asList(l.Properties["LogDestinationConfigs"])) > 0 {
+			if ok && acl == id && attr == "Arn" && len(cfn.List(l.Properties["LogDestinationConfigs"])) > 0 {
 				found = true
 			}
 		}
@@ -745,7 +745,7 @@ func checkWAFRules(t *cfn.Template) []Finding {
 	for id, r := range resources(t, "AWS::WAFv2::WebACL") {
 		groups := map[string]bool{}
 		rateLimited := false
-		for _, rule := range asList(r.Properties["Rules"]) {
+		for _, rule := range cfn.List(r.Properties["Rules"]) {
 			name := cfn.Path(rule, "Name")
 			if g, ok := cfn.Path(rule, "Statement", "ManagedRuleGroupStatement").(map[string]any); ok && g["VendorName"] == "AWS" {
 				if cfn.Path(rule, "OverrideAction", "None") == nil {
@@ -830,7 +830,7 @@ func checkTopicTLS(t *cfn.Template) []Finding {
 	for id := range resources(t, "AWS::SNS::Topic") {
 		found := false
 		for _, p := range resources(t, "AWS::SNS::TopicPolicy") {
-			covers := slices.ContainsFunc(asList(p.Properties["Topics"]), func(v any) bool {
+			covers := slices.ContainsFunc(cfn.List(p.Properties["Topics"]), func(v any) bool {
 				ref, ok := cfn.Ref(v)
 				return ok && ref == id
 			})
@@ -944,15 +944,4 @@ func empty(v any) bool {
 		return len(x) == 0
 	}
 	return false
-}
-
-func asList(v any) []any {
-	switch x := v.(type) {
-	case nil:
-		return nil
-	case []any:
-		return x
-	default:
-		return []any{x}
-	}
 }
