@@ -2,8 +2,6 @@ package idempotency
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -38,8 +36,7 @@ type Atomic struct {
 
 // Do runs op once for key, as Guard.Do does, in one round trip.
 func (a Atomic) Do(ctx context.Context, key string, payload []byte, op func(ctx context.Context) ([]byte, error)) (result []byte, replayed bool, err error) {
-	sum := sha256.Sum256(payload)
-	hash := hex.EncodeToString(sum[:])
+	hash := payloadHash(payload)
 	tx := &dynamotx.Tx{}
 	result, err = op(dynamotx.With(ctx, tx))
 	if err != nil {

@@ -127,8 +127,7 @@ func New(db API, table string, ttl time.Duration, opts ...Option) (*Guard, error
 // Writes that op makes through a dynamotx-aware store are committed in one
 // transaction with the record. The result must fit in a DynamoDB item.
 func (g *Guard) Do(ctx context.Context, key string, payload []byte, op func(ctx context.Context) ([]byte, error)) (result []byte, replayed bool, err error) {
-	sum := sha256.Sum256(payload)
-	hash := hex.EncodeToString(sum[:])
+	hash := payloadHash(payload)
 	owner := uuid.NewString()
 
 	result, replayed, err = g.claim(ctx, key, hash, owner)
@@ -247,6 +246,13 @@ func (g *Guard) release(ctx context.Context, key, owner string) {
 
 // pick returns the placeholders an expression uses: DynamoDB rejects
 // unused ones.
+// payloadHash identifies a request's payload in its record, so a key
+// reused for another payload is told apart from a retry.
+func payloadHash(payload []byte) string {
+	sum := sha256.Sum256(payload)
+	return hex.EncodeToString(sum[:])
+}
+
 func pick(placeholders ...string) map[string]string {
 	out := make(map[string]string, len(placeholders))
 	for _, p := range placeholders {
