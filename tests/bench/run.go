@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +32,7 @@ import (
 	"github.com/go-sam-blueprint/orders/src/handler"
 	"github.com/go-sam-blueprint/orders/src/localdynamo"
 	"github.com/go-sam-blueprint/orders/src/sam"
+	"github.com/go-sam-blueprint/orders/tests/repo"
 )
 
 // The budgets of issue 7, in the units the table prints.
@@ -85,11 +85,6 @@ func (r *report) missed() []string {
 	return out
 }
 
-func root() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
 func run(smoke bool, out string) error {
 	ctx := context.Background()
 	// A custom CA bundle needs the SDK's own HTTP client; the counting and
@@ -140,7 +135,7 @@ func run(smoke bool, out string) error {
 		}
 	}
 	if out != "" {
-		if err := writeMarkdown(ctx, filepath.Join(root(), out), r); err != nil {
+		if err := writeMarkdown(ctx, filepath.Join(repo.Root(), out), r); err != nil {
 			return err
 		}
 	}
@@ -159,7 +154,7 @@ func pick(smoke bool, small, full int) int {
 }
 
 func createTables(ctx context.Context, endpoint string) error {
-	tmpl, err := sam.Load(filepath.Join(root(), "template.yaml"))
+	tmpl, err := sam.Load(filepath.Join(repo.Root(), "template.yaml"))
 	if err != nil {
 		return err
 	}
@@ -211,7 +206,7 @@ func function(ctx context.Context, client *http.Client, endpoint string) (handle
 
 func loadEvent(name string) (events.APIGatewayProxyRequest, error) {
 	var e events.APIGatewayProxyRequest
-	raw, err := os.ReadFile(filepath.Join(root(), "events", name))
+	raw, err := os.ReadFile(filepath.Join(repo.Root(), "events", name))
 	if err != nil {
 		return e, err
 	}
@@ -319,7 +314,7 @@ func roundTrips(ctx context.Context, r *report, endpoint string) error {
 // packageSizes zips each function's bootstrap as sam package does.
 func packageSizes(ctx context.Context, r *report, work string) error {
 	out := filepath.Join(work, "artifacts")
-	tmpl, err := sam.Load(filepath.Join(root(), "template.yaml"))
+	tmpl, err := sam.Load(filepath.Join(repo.Root(), "template.yaml"))
 	if err != nil {
 		return err
 	}
@@ -332,7 +327,7 @@ func packageSizes(ctx context.Context, r *report, work string) error {
 	slices.Sort(fns)
 	for _, fn := range fns {
 		dir := filepath.Join(out, fn)
-		cmd := exec.CommandContext(ctx, "make", "--no-print-directory", "-C", root(), "build-"+fn, "ARTIFACTS_DIR="+dir)
+		cmd := exec.CommandContext(ctx, "make", "--no-print-directory", "-C", repo.Root(), "build-"+fn, "ARTIFACTS_DIR="+dir)
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("make build-%s: %w\n%s", fn, err, msg)
 		}
@@ -466,7 +461,7 @@ var benchLine = regexp.MustCompile(`^Benchmark(\w+)-\d+\s+\d+\s+([\d.]+) ns/op\s
 // operation.
 func goBench(ctx context.Context, r *report) error {
 	cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime", "3000x", "./src/app")
-	cmd.Dir = root()
+	cmd.Dir = repo.Root()
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("go test -bench: %w\n%s", err, out)
@@ -484,7 +479,7 @@ func goBench(ctx context.Context, r *report) error {
 // for arm64.
 func build(ctx context.Context, pkg, out string) error {
 	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
-	cmd.Dir = root()
+	cmd.Dir = repo.Root()
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("build %s: %w\n%s", pkg, err, msg)

@@ -7,18 +7,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-func root() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
+	"github.com/go-sam-blueprint/orders/tests/repo"
+)
 
 // edit replaces old with new in the spec, once, and fails when old is not
 // there (so a fixture cannot silently stop applying).
@@ -37,7 +33,7 @@ func write(t *testing.T, name, spec string, edits ...edit) string {
 
 func gate(t *testing.T, base, revision string) (string, error) {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(root(), "scripts", "breaking"))
+	cmd := exec.Command(filepath.Join(repo.Root(), "scripts", "breaking"))
 	cmd.Env = append(os.Environ(), "BASE_SPEC="+base, "REVISION_SPEC="+revision)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
@@ -52,7 +48,7 @@ var withStatus = edit{
 
 func TestGate(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile(filepath.Join(root(), "api.yaml"))
+	raw, err := os.ReadFile(filepath.Join(repo.Root(), "api.yaml"))
 	require.NoError(t, err)
 	spec := string(raw)
 

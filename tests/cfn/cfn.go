@@ -12,8 +12,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
+
+	"github.com/go-sam-blueprint/orders/tests/repo"
 )
 
 // Template is a CloudFormation template. Intrinsic functions stay as
@@ -37,25 +38,19 @@ type Resource struct {
 	DependsOn           any            `json:"DependsOn,omitempty"`
 }
 
-// Root is the repository's root directory.
-func Root() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
 // Transform runs the offline SAM transform on the template at path and
 // returns the result; outDir receives the JSON file.
 func Transform(path, outDir string) (*Template, error) {
 	// Python reads these, not the test binary; go test caches a result
 	// until a file the test itself opened changes, so open them here, or a
 	// broken template.yaml would keep an old pass.
-	for _, input := range []string{path, filepath.Join(filepath.Dir(path), "api.yaml"), filepath.Join(Root(), "scripts", "sam-transform")} {
+	for _, input := range []string{path, filepath.Join(filepath.Dir(path), "api.yaml"), filepath.Join(repo.Root(), "scripts", "sam-transform")} {
 		if _, err := os.ReadFile(input); err != nil {
 			return nil, fmt.Errorf("read %s: %w", input, err)
 		}
 	}
 	out := filepath.Join(outDir, "template.transformed.json")
-	cmd := exec.CommandContext(context.Background(), "python3", filepath.Join(Root(), "scripts", "sam-transform"), path, out)
+	cmd := exec.CommandContext(context.Background(), "python3", filepath.Join(repo.Root(), "scripts", "sam-transform"), path, out)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("sam-transform %s: %w\n%s", path, err, msg)
 	}

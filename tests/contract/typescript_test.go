@@ -22,7 +22,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +31,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/go-sam-blueprint/orders/tests/repo"
 )
 
 const (
@@ -52,15 +53,9 @@ var (
 	tsInstallErr  error
 )
 
-// tsRoot is the repository's root directory.
-func tsRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
 // tsClientDir is clients/typescript.
 func tsClientDir() string {
-	return filepath.Join(tsRoot(), "clients", "typescript")
+	return filepath.Join(repo.Root(), "clients", "typescript")
 }
 
 // tsRequireNode fails the test, saying what to install, unless node 20+,
@@ -162,7 +157,7 @@ func TestTypeScriptClient(t *testing.T) {
 	t.Run("the committed types are fresh", func(t *testing.T) {
 		t.Parallel()
 		fresh := filepath.Join(t.TempDir(), "api.d.ts")
-		tsGenerate(t, filepath.Join(tsRoot(), "api.yaml"), fresh)
+		tsGenerate(t, filepath.Join(repo.Root(), "api.yaml"), fresh)
 		want, err := os.ReadFile(fresh)
 		require.NoError(t, err)
 		got, err := os.ReadFile(filepath.Join(dir, "src", "api.d.ts"))
@@ -184,7 +179,7 @@ func TestTypeScriptClient(t *testing.T) {
 func TestTypeScriptCatchesABreakingChange(t *testing.T) {
 	t.Parallel()
 	tsInstall(t)
-	spec, err := os.ReadFile(filepath.Join(tsRoot(), "api.yaml"))
+	spec, err := os.ReadFile(filepath.Join(repo.Root(), "api.yaml"))
 	require.NoError(t, err)
 
 	cases := []struct {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/go-sam-blueprint/orders/tests/cfn"
+	"github.com/go-sam-blueprint/orders/tests/repo"
 )
 
 // tmpl is the transformed project template.
@@ -26,7 +27,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	if tmpl, err = cfn.Transform(filepath.Join(cfn.Root(), "template.yaml"), dir); err != nil {
+	if tmpl, err = cfn.Transform(filepath.Join(repo.Root(), "template.yaml"), dir); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

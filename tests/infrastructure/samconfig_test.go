@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-sam-blueprint/orders/tests/cfn"
+	"github.com/go-sam-blueprint/orders/tests/repo"
 )
 
 // Each environment of samconfig.toml deploys its own stack with its own
@@ -20,7 +20,7 @@ func TestSamconfigEnvironments(t *testing.T) {
 	// Python's standard library reads TOML; Go's does not.
 	out, err := exec.Command("python3", "-c",
 		"import json, sys, tomllib; print(json.dumps(tomllib.load(open(sys.argv[1], 'rb'))))",
-		filepath.Join(cfn.Root(), "samconfig.toml")).Output()
+		filepath.Join(repo.Root(), "samconfig.toml")).Output()
 	require.NoError(t, err)
 	var raw map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(out, &raw))

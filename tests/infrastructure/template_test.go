@@ -19,6 +19,7 @@ import (
 	"github.com/go-sam-blueprint/orders/src/config"
 	"github.com/go-sam-blueprint/orders/src/flags"
 	"github.com/go-sam-blueprint/orders/tests/cfn"
+	"github.com/go-sam-blueprint/orders/tests/repo"
 )
 
 // functionOf is the function each operation runs on, by convention: the
@@ -37,7 +38,7 @@ var integrationFunction = regexp.MustCompile(`functions/\$\{(\w+)\.Arn\}/invocat
 
 func loadSpec(t *testing.T) *openapi3.T {
 	t.Helper()
-	spec, err := openapi3.NewLoader().LoadFromFile(filepath.Join(cfn.Root(), "api.yaml"))
+	spec, err := openapi3.NewLoader().LoadFromFile(filepath.Join(repo.Root(), "api.yaml"))
 	require.NoError(t, err)
 	return spec
 }
@@ -186,7 +187,7 @@ func TestFunctions(t *testing.T) {
 func TestMakefileBuildsEveryFunction(t *testing.T) {
 	t.Parallel()
 	for _, id := range append(slices.Clone(functions), "DocsFunction") {
-		out, err := exec.Command("make", "-n", "-C", cfn.Root(), "build-"+id, "ARTIFACTS_DIR=/tmp/artifacts").CombinedOutput()
+		out, err := exec.Command("make", "-n", "-C", repo.Root(), "build-"+id, "ARTIFACTS_DIR=/tmp/artifacts").CombinedOutput()
 		require.NoError(t, err, "%s", out)
 		cmd := string(out)
 		main := "./src/cmd/orders"
@@ -297,7 +298,7 @@ func TestTables(t *testing.T) {
 // AppConfig deploys exactly the repository's flags file.
 func TestFlagsDeployedAreTheRepositoryFile(t *testing.T) {
 	t.Parallel()
-	file, err := os.ReadFile(filepath.Join(cfn.Root(), "src", "flags", "flags.json"))
+	file, err := os.ReadFile(filepath.Join(repo.Root(), "src", "flags", "flags.json"))
 	require.NoError(t, err)
 	content, _ := tmpl.Resources["FeatureFlagsVersion"].Properties["Content"].(string)
 	assert.JSONEq(t, string(file), content, "update FeatureFlagsVersion's Content in template.yaml to match src/flags/flags.json")
@@ -397,7 +398,7 @@ func TestValidationCatchesABrokenReferenceInTheSpec(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	for _, name := range []string{"template.yaml", "api.yaml"} {
-		raw, err := os.ReadFile(filepath.Join(cfn.Root(), name))
+		raw, err := os.ReadFile(filepath.Join(repo.Root(), name))
 		require.NoError(t, err)
 		if name == "api.yaml" {
 			raw = []byte(strings.Replace(string(raw), "${CreateOrderFunction.Arn}", "${NoSuchFunction.Arn}", 1))

@@ -16,11 +16,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/go-sam-blueprint/orders/tests/repo"
 )
 
 // Runner is a running local API.
@@ -34,16 +35,10 @@ type Runner struct {
 	exited chan struct{}
 }
 
-// root is the repository's root directory.
-func root() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
 // Build compiles the local runner into dir and returns its path.
 func Build(dir string) (string, error) {
 	bin := filepath.Join(dir, "local")
-	cmd := exec.CommandContext(context.Background(), "go", "build", "-o", bin, filepath.Join(root(), "src", "cmd", "local"))
+	cmd := exec.CommandContext(context.Background(), "go", "build", "-o", bin, filepath.Join(repo.Root(), "src", "cmd", "local"))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build local runner: %w\n%s", err, out)
 	}
@@ -60,9 +55,9 @@ func Start(bin string, stdout io.Writer, env ...string) (*Runner, error) {
 	r.cmd = exec.CommandContext(context.Background(), bin)
 	r.cmd.Env = append(withoutVar(os.Environ(), "AWS_ENDPOINT_URL_DYNAMODB"),
 		"PORT=0",
-		"TEMPLATE="+filepath.Join(root(), "template.yaml"),
-		"SPEC="+filepath.Join(root(), "api.yaml"),
-		"FLAGS_FILE="+filepath.Join(root(), "src", "flags", "flags.json"))
+		"TEMPLATE="+filepath.Join(repo.Root(), "template.yaml"),
+		"SPEC="+filepath.Join(repo.Root(), "api.yaml"),
+		"FLAGS_FILE="+filepath.Join(repo.Root(), "src", "flags", "flags.json"))
 	r.cmd.Env = append(r.cmd.Env, env...)
 	pipe, err := r.cmd.StderrPipe()
 	if err != nil {

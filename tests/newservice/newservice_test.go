@@ -8,19 +8,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-func root() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
+	"github.com/go-sam-blueprint/orders/tests/repo"
+)
 
 func run(t *testing.T, dir string, name string, args ...string) string {
 	t.Helper()
@@ -43,14 +39,14 @@ func read(t *testing.T, path string) string {
 func TestNewService(t *testing.T) {
 	t.Parallel()
 	dest := filepath.Join(t.TempDir(), "shipping")
-	run(t, root(), "make", "--no-print-directory", "new-service", "NAME=shipping-api", "MODULE=example.com/acme/shipping", "DEST="+dest)
+	run(t, repo.Root(), "make", "--no-print-directory", "new-service", "NAME=shipping-api", "MODULE=example.com/acme/shipping", "DEST="+dest)
 
 	assert.Contains(t, read(t, filepath.Join(dest, "go.mod")), "module example.com/acme/shipping\n")
 	assert.Contains(t, read(t, filepath.Join(dest, "samconfig.toml")), `stack_name = "shipping-api-production"`)
 	template := read(t, filepath.Join(dest, "template.yaml"))
 	assert.Contains(t, template, "SERVICE_NAME: shipping-api")
 	assert.Contains(t, template, "METRICS_NAMESPACE: ShippingApi")
-	blueprint := strings.TrimSpace(strings.TrimPrefix(strings.SplitN(read(t, filepath.Join(root(), "go.mod")), "\n", 2)[0], "module "))
+	blueprint := strings.TrimSpace(strings.TrimPrefix(strings.SplitN(read(t, filepath.Join(repo.Root(), "go.mod")), "\n", 2)[0], "module "))
 	grep := exec.Command("grep", "-rIl", "--exclude-dir=.git", blueprint, dest)
 	out, _ := grep.Output()
 	assert.Empty(t, strings.TrimSpace(string(out)), "no file names the blueprint's module %s", blueprint)
@@ -68,9 +64,9 @@ func TestNewServiceRefusesBadInput(t *testing.T) {
 	for _, args := range [][]string{
 		{"Payments!", "github.com/acme/payments", t.TempDir() + "/a"},
 		{"payments", "not a module", t.TempDir() + "/b"},
-		{"payments", "github.com/acme/payments", root()}, // exists, not empty
+		{"payments", "github.com/acme/payments", repo.Root()}, // exists, not empty
 	} {
-		cmd := exec.Command(filepath.Join(root(), "scripts", "new-service"), args...)
+		cmd := exec.Command(filepath.Join(repo.Root(), "scripts", "new-service"), args...)
 		out, err := cmd.CombinedOutput()
 		require.Error(t, err, "%v", args)
 		assert.Contains(t, string(out), "new-service:")

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/tests/cfn"
+	"github.com/go-sam-blueprint/orders/tests/repo"
 	"github.com/go-sam-blueprint/orders/tests/security"
 )
 
@@ -26,7 +27,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	tmpl, err = cfn.Transform(filepath.Join(cfn.Root(), "template.yaml"), dir)
+	tmpl, err = cfn.Transform(filepath.Join(repo.Root(), "template.yaml"), dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		_ = os.RemoveAll(dir)
