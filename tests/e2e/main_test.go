@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/src/api"
+	"github.com/go-sam-blueprint/orders/tests/localapi"
 )
 
 var (
@@ -35,7 +36,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	if runnerBin, err = buildRunner(dir); err != nil {
+	if runnerBin, err = localapi.Build(dir); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -74,7 +75,7 @@ func TestLocalRunnerLifecycle(t *testing.T) {
 	assert.Contains(t, out, "Orders API on "+r.URL)
 	dynamo := r.DynamoEndpoint()
 	require.NotEmpty(t, dynamo, out)
-	assert.True(t, answers(context.Background(), dynamo), "moto_server runs while the API does")
+	assert.True(t, localapi.Answers(context.Background(), dynamo), "moto_server runs while the API does")
 
 	// The function's log and metric lines show on the runner's stdout, as
 	// with sam local.
@@ -106,8 +107,8 @@ func TestLocalRunnerLifecycle(t *testing.T) {
 
 	require.NoError(t, r.Stop())
 	assert.Contains(t, r.Output(), "Stopping.")
-	assert.False(t, answers(context.Background(), dynamo), "moto_server stops with the runner")
-	assert.False(t, answers(context.Background(), r.URL), "the API stops")
+	assert.False(t, localapi.Answers(context.Background(), dynamo), "moto_server stops with the runner")
+	assert.False(t, localapi.Answers(context.Background(), r.URL), "the API stops")
 }
 
 func TestLocalRunnerFailsOnBusyPort(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"github.com/go-sam-blueprint/orders/tests/localapi"
 )
 
 // runnerBin is the local runner (`make run`'s binary), built once, as
@@ -21,7 +23,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	if runnerBin, err = buildRunner(dir); err != nil {
+	if runnerBin, err = localapi.Build(dir); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		return 1
 	}

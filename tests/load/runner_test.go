@@ -14,9 +14,6 @@ type runner struct {
 	stdout *errorLines // the function's log and EMF lines, of which only ERROR lines are kept
 }
 
-// buildRunner compiles the local runner into dir.
-func buildRunner(dir string) (string, error) { return localapi.Build(dir) }
-
 // startRunner starts the local runner and waits until it serves.
 func startRunner(bin string) (*runner, error) {
 	out := &errorLines{}

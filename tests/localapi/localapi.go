@@ -5,7 +5,6 @@
 package localapi
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -30,9 +29,28 @@ type Runner struct {
 	URL string
 	cmd *exec.Cmd
 
-	mu     sync.Mutex
-	output strings.Builder // stderr: the runner's own lines
+	output Buffer // stderr: the runner's own lines
 	exited chan struct{}
+}
+
+// Buffer collects a process's output as it comes: safe for one writer and
+// readers at once.
+type Buffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String is all that was written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // Build compiles the local runner into dir and returns its path.
@@ -59,21 +77,12 @@ func Start(bin string, stdout io.Writer, env ...string) (*Runner, error) {
 		"SPEC="+filepath.Join(repo.Root(), "api.yaml"),
 		"FLAGS_FILE="+filepath.Join(repo.Root(), "src", "flags", "flags.json"))
 	r.cmd.Env = append(r.cmd.Env, env...)
-	pipe, err := r.cmd.StderrPipe()
-	if err != nil {
-		return nil, fmt.Errorf("runner output: %w", err)
-	}
 	r.cmd.Stdout = stdout
+	r.cmd.Stderr = &r.output
 	if err := r.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start runner: %w", err)
 	}
 	go func() {
-		scanner := bufio.NewScanner(pipe)
-		for scanner.Scan() {
-			r.mu.Lock()
-			r.output.WriteString(scanner.Text() + "\n")
-			r.mu.Unlock()
-		}
 		_ = r.cmd.Wait() // Stop reads the exit status from ProcessState.
 		close(r.exited)
 	}()
@@ -119,11 +128,7 @@ func (r *Runner) serves() bool {
 func (r *Runner) PID() int { return r.cmd.Process.Pid }
 
 // Output is what the runner printed on stderr so far.
-func (r *Runner) Output() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.output.String()
-}
+func (r *Runner) Output() string { return r.output.String() }
 
 // Stop sends SIGTERM, as Ctrl-C would, and waits for a clean exit.
 func (r *Runner) Stop() error {
