@@ -250,11 +250,11 @@ func jsonBodies(next http.Handler) http.Handler {
 				writeProblem(r.Context(), w, bodyTooLarge())
 				return
 			}
-			writeProblem(r.Context(), w, newProblem(http.StatusBadRequest, typeInvalidJSON, titleInvalidJSON, "the request body could not be read"))
+			writeProblem(r.Context(), w, invalidBody("the request body could not be read"))
 			return
 		}
 		if detail := checkJSON(body); detail != "" {
-			writeProblem(r.Context(), w, newProblem(http.StatusBadRequest, typeInvalidJSON, titleInvalidJSON, detail))
+			writeProblem(r.Context(), w, invalidBody(detail))
 			return
 		}
 		r.Body = readCloser{bytes.NewReader(body)}

@@ -55,16 +55,13 @@ func invalidRequest(err error) api.Problem {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
 		return newProblem(http.StatusMethodNotAllowed, typeBlank, "", "the resource does not support this method")
 	}
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return bodyTooLarge()
-	}
 	var invalid []api.InvalidParam
 	for _, re := range requestErrors(err) {
 		switch {
 		case re.Parameter != nil:
 			invalid = append(invalid, paramErrors(re.Parameter, re.Err)...)
 		case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
-			return newProblem(http.StatusBadRequest, typeInvalidJSON, titleInvalidJSON, "the request needs a JSON body")
+			return invalidBody("the request needs a JSON body")
 		default:
 			body, ok := bodyErrors(re.Err)
 			if !ok {
@@ -119,6 +116,12 @@ func invalidJSON(err error) api.Problem {
 	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
 		detail = fmt.Sprintf("%s (at byte %d)", se.Error(), se.Offset)
 	}
+	return invalidBody(detail)
+}
+
+// invalidBody is the 400 for a request body that is missing, unreadable
+// or not JSON; detail says which.
+func invalidBody(detail string) api.Problem {
 	return newProblem(http.StatusBadRequest, typeInvalidJSON, titleInvalidJSON, detail)
 }
 
