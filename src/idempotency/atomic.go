@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
 
@@ -43,9 +42,6 @@ func (a Atomic) Do(ctx context.Context, key string, payload []byte, op func(ctx 
 		return nil, false, err
 	}
 	writes := tx.Items()
-	if len(writes)+1 > dynamotx.MaxItems {
-		return nil, false, fmt.Errorf("idempotent commit: %d writes exceed a transaction", len(writes))
-	}
 	now := a.now()
 	record := types.TransactWriteItem{Put: &types.Put{
 		TableName: &a.table,
@@ -62,12 +58,7 @@ func (a Atomic) Do(ctx context.Context, key string, payload []byte, op func(ctx 
 		ExpressionAttributeValues:           map[string]types.AttributeValue{":now": n(now.Unix())},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}
-	_, err = a.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems: append(writes, record),
-		// Makes the SDK's retries of this call safe: DynamoDB applies a
-		// token's transaction once.
-		ClientRequestToken: aws.String(uuid.NewString()),
-	})
+	err = a.transact(ctx, writes, record, uuid.NewString())
 	if err == nil {
 		return result, false, nil
 	}

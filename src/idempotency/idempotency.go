@@ -204,9 +204,6 @@ func (g *Guard) answer(item map[string]types.AttributeValue, hash string, now ti
 
 // commit writes op's writes and completes the record, all or nothing.
 func (g *Guard) commit(ctx context.Context, key, owner string, result []byte, writes []types.TransactWriteItem) error {
-	if len(writes)+1 > dynamotx.MaxItems {
-		return fmt.Errorf("complete idempotency record: %d writes exceed a transaction", len(writes))
-	}
 	complete := types.TransactWriteItem{Update: &types.Update{
 		TableName:                &g.table,
 		Key:                      map[string]types.AttributeValue{attrID: s(key)},
@@ -218,16 +215,24 @@ func (g *Guard) commit(ctx context.Context, key, owner string, result []byte, wr
 			":result": &types.AttributeValueMemberB{Value: result}, ":owner": s(owner),
 		},
 	}}
-	_, err := g.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems: append(writes, complete),
-		// Makes the SDK's retries of this call safe: DynamoDB applies a
-		// token's transaction once.
-		ClientRequestToken: &owner,
-	})
-	if err != nil {
+	if err := g.transact(ctx, writes, complete, owner); err != nil {
 		return fmt.Errorf("complete idempotency record: %w", err)
 	}
 	return nil
+}
+
+// transact writes op's writes and then the record's own write, last, in one
+// transaction. token makes the SDK's retries of the call safe: DynamoDB
+// applies a token's transaction once.
+func (g *Guard) transact(ctx context.Context, writes []types.TransactWriteItem, record types.TransactWriteItem, token string) error {
+	if len(writes)+1 > dynamotx.MaxItems {
+		return fmt.Errorf("%d writes exceed a transaction", len(writes))
+	}
+	_, err := g.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems:      append(writes, record),
+		ClientRequestToken: &token,
+	})
+	return err // Callers wrap it; Atomic reads its cancellation reasons first.
 }
 
 // release removes this call's claim, so that a retry can run at once. It
@@ -244,8 +249,6 @@ func (g *Guard) release(ctx context.Context, key, owner string) {
 	})
 }
 
-// pick returns the placeholders an expression uses: DynamoDB rejects
-// unused ones.
 // payloadHash identifies a request's payload in its record, so a key
 // reused for another payload is told apart from a retry.
 func payloadHash(payload []byte) string {
@@ -253,6 +256,8 @@ func payloadHash(payload []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// pick returns the placeholders an expression uses: DynamoDB rejects
+// unused ones.
 func pick(placeholders ...string) map[string]string {
 	out := make(map[string]string, len(placeholders))
 	for _, p := range placeholders {
