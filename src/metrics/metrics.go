@@ -198,8 +198,8 @@ func (e *Emitter) Flush(s *Set) error {
 		if err := e.write(line); err != nil {
 			errs = append(errs, err)
 		}
-		slices.Sort(rest)
-		names = slices.Compact(rest)
+		// rest keeps names' order: still sorted, still unique.
+		names = rest
 	}
 	return errors.Join(errs...)
 }
