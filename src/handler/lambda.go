@@ -59,9 +59,10 @@ func Lambda(h http.Handler, t Telemetry) LambdaFunc {
 		fields := []slog.Attr{slog.Bool("cold_start", cold), slog.String("correlation_id", correlationID)}
 		if xray, ok := tracing.ParseXRay(header); ok {
 			fields = append(fields, slog.String("xray_trace_id", xray.Root))
+			ctx = xray.Context(ctx)
 		}
 		ctx = logging.With(ctx, fields...)
-		ctx, span := tracing.Start(tracing.ContextWithXRay(ctx, header), event.HTTPMethod+" "+event.Resource)
+		ctx, span := tracing.Start(ctx, event.HTTPMethod+" "+event.Resource)
 
 		serveCtx, cancel := answerInTime(ctx)
 		resp, err := serve(serveCtx, event)

@@ -144,7 +144,16 @@ func ContextWithXRay(ctx context.Context, header string) context.Context {
 	if !ok {
 		return ctx
 	}
-	traceID, _ := x.traceID()
+	return x.Context(ctx)
+}
+
+// Context returns ctx with x's span as the remote parent of the spans
+// started in it; ctx as it is when x has no valid root or parent.
+func (x XRay) Context(ctx context.Context) context.Context {
+	traceID, ok := x.traceID()
+	if !ok {
+		return ctx
+	}
 	var spanID trace.SpanID
 	if raw, err := hex.DecodeString(x.Parent); err == nil && len(raw) == len(spanID) {
 		copy(spanID[:], raw)
