@@ -44,6 +44,7 @@ type Handler struct {
 	spec   *openapi3.T
 	assets fs.FS
 	mux    *http.ServeMux
+	page   []byte // the UI's page; nil when the assets lack Swagger UI
 }
 
 // New returns a Handler. The spec's operations tagged docs, and the
@@ -54,6 +55,9 @@ func New(spec *openapi3.T, assets fs.FS) (*Handler, error) {
 		return nil, errors.New("docs: a spec and assets are needed")
 	}
 	h := &Handler{spec: public(spec), assets: assets, mux: http.NewServeMux()}
+	if _, err := fs.Stat(assets, "swagger-ui-bundle.js"); err == nil {
+		h.page = fmt.Appendf(nil, indexHTML, html.EscapeString(h.spec.Info.Title))
+	}
 	h.mux.HandleFunc("GET /swagger", h.index)
 	h.mux.HandleFunc("GET /swagger.json", h.specJSON)
 	h.mux.HandleFunc("GET /swagger/{file}", h.asset)
@@ -68,13 +72,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // index is the UI's page. Its references are relative, so that it works
 // under any stage prefix (/dev/swagger) as on a custom domain.
 func (h *Handler) index(w http.ResponseWriter, _ *http.Request) {
-	if _, err := fs.Stat(h.assets, "swagger-ui-bundle.js"); err != nil {
+	if h.page == nil {
 		http.Error(w, "The docs page was built without Swagger UI: run make docs-assets, then build again.", http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
-	_, _ = fmt.Fprintf(w, indexHTML, html.EscapeString(h.spec.Info.Title))
+	_, _ = w.Write(h.page)
 }
 
 const indexHTML = `<!doctype html>
