@@ -98,8 +98,6 @@ func (s *Source) document(ctx context.Context) *Document {
 }
 
 func (s *Source) fetch(ctx context.Context) (*Document, error) {
-	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
-	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, http.NoBody)
 	if err != nil {
 		return nil, fmt.Errorf("fetch flags: %w", err)
