@@ -100,9 +100,5 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, awsOpts ...func(
 	if err != nil {
 		return nil, fmt.Errorf("http handler: %w", err)
 	}
-	var flush func(context.Context) error
-	if cfg.TracingExporter != "none" {
-		flush = flushTraces
-	}
-	return handler.Lambda(h, handler.Telemetry{Log: log, Metrics: emitter, FlushTraces: flush}), nil
+	return handler.Lambda(h, handler.Telemetry{Log: log, Metrics: emitter, FlushTraces: flushTraces}), nil
 }
