@@ -119,14 +119,15 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	event := rt.event(r, body)
+	function := rt.function(r.Method)
 	ctx, cancel := context.WithTimeout(r.Context(), rt.opts.Timeout)
 	defer cancel()
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
 		AwsRequestID:       uuid.NewString(),
-		InvokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:" + rt.function(r.Method),
+		InvokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:" + function,
 	})
 	invoke := rt.invoke
-	if fn, ok := rt.opts.Functions[rt.function(r.Method)]; ok {
+	if fn, ok := rt.opts.Functions[function]; ok {
 		invoke = fn
 	}
 	resp, err := invoke(ctx, event)
