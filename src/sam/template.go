@@ -186,16 +186,11 @@ func (t *Template) Environment() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Without functions, the globals are all there is.
-	env := maps.Clone(globals)
-	maps.Copy(env, lambdaVars(t.Globals.Function, functionProps{}))
+	env := map[string]string{}
 	var errs []error
-	first := true
+	functions := 0
 	for id, r := range t.resources("AWS::Serverless::Function") {
-		if first {
-			clear(env)
-			first = false
-		}
+		functions++
 		var p functionProps
 		if err := r.Properties.Decode(&p); err != nil {
 			errs = append(errs, fmt.Errorf("function %s: %w", id, err))
@@ -216,6 +211,11 @@ func (t *Template) Environment() (map[string]string, error) {
 			}
 			env[name] = value
 		}
+	}
+	if functions == 0 {
+		// Without functions, the globals are all there is.
+		maps.Copy(env, globals)
+		maps.Copy(env, lambdaVars(t.Globals.Function, functionProps{}))
 	}
 	return env, errors.Join(errs...)
 }

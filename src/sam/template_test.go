@@ -98,6 +98,15 @@ Resources:
 			want: map[string]string{"LEVEL": "INFO", "N": "3", "TABLE": "T"},
 		},
 		{
+			name: "globals without functions",
+			text: `
+Globals: {Function: {LoggingConfig: {LogFormat: JSON}, Environment: {Variables: {LEVEL: INFO}}}}
+Resources:
+  T: {Type: AWS::DynamoDB::Table}
+`,
+			want: map[string]string{"LEVEL": "INFO", "AWS_LAMBDA_LOG_FORMAT": "JSON"},
+		},
+		{
 			name: "functions disagree",
 			text: `
 Resources:
