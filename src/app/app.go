@@ -12,7 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/go-sam-blueprint/orders/src/config"
@@ -50,11 +50,10 @@ func newRetryer() aws.Retryer {
 
 // New returns the Lambda handler of the orders service, writing its logs
 // and metrics to out (stdout in Lambda, where CloudWatch Logs reads both).
-// The DynamoDB client follows the SDK's usual environment,
-// AWS_ENDPOINT_URL_DYNAMODB included, so the same binary talks to AWS or to
-// a local DynamoDB; awsOpts change how the SDK is configured (tests and
-// benchmarks give it an HTTP client of their own).
-func New(ctx context.Context, cfg config.Config, out io.Writer, awsOpts ...func(*awsconfig.LoadOptions) error) (handler.LambdaFunc, error) {
+// The DynamoDB client is built from cfg.AWS, the endpoint included, so the
+// same binary talks to AWS or to a local DynamoDB; dbOpts change its
+// options last (tests and benchmarks give it an HTTP client of their own).
+func New(ctx context.Context, cfg config.Config, out io.Writer, dbOpts ...func(*dynamodb.Options)) (handler.LambdaFunc, error) {
 	log := logging.New(out, cfg.LogLevel,
 		slog.String("service", cfg.ServiceName),
 		slog.String("function_version", cfg.FunctionVersion))
@@ -66,16 +65,7 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, awsOpts ...func(
 	if err != nil {
 		return nil, err
 	}
-
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx,
-		append([]func(*awsconfig.LoadOptions) error{awsconfig.WithRetryer(newRetryer)}, awsOpts...)...)
-	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	if cfg.TracingExporter != "none" {
-		awsCfg.APIOptions = append(awsCfg.APIOptions, tracing.AWSMiddleware)
-	}
-	db := dynamodb.NewFromConfig(awsCfg)
+	db := newDynamoDB(cfg.AWS, cfg.TracingExporter != "none", dbOpts...)
 
 	store, err := dynamo.NewOrders(db, cfg.OrdersTable)
 	if err != nil {
@@ -101,4 +91,22 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, awsOpts ...func(
 		return nil, fmt.Errorf("http handler: %w", err)
 	}
 	return handler.Lambda(h, handler.Telemetry{Log: log, Metrics: emitter, FlushTraces: flushTraces}), nil
+}
+
+// newDynamoDB builds the client from the function's environment alone,
+// as the SDK would from the same variables, minus the config package's
+// start-up cost (config.AWS says why).
+func newDynamoDB(env config.AWS, traced bool, opts ...func(*dynamodb.Options)) *dynamodb.Client {
+	o := dynamodb.Options{
+		Region:      env.Region,
+		Credentials: credentials.NewStaticCredentialsProvider(env.AccessKeyID, string(env.SecretAccessKey), string(env.SessionToken)),
+		Retryer:     newRetryer(),
+	}
+	if endpoint := env.DynamoDBURL(); endpoint != "" {
+		o.BaseEndpoint = aws.String(endpoint)
+	}
+	if traced {
+		o.APIOptions = append(o.APIOptions, tracing.AWSMiddleware)
+	}
+	return dynamodb.New(o, opts...)
 }

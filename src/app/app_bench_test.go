@@ -10,39 +10,19 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-sam-blueprint/orders/src/app"
-	"github.com/go-sam-blueprint/orders/src/config"
 	"github.com/go-sam-blueprint/orders/src/dynamo/dynamotest"
 	"github.com/go-sam-blueprint/orders/src/handler"
 )
 
-// newFunction is the orders function as deployed (logs, metrics, spans,
-// validation all on), with DynamoDB answered in process by a fake HTTP
-// transport, so that the SDK's own serialization runs too.
+// newFunction is the orders function as deployed, with DynamoDB answered
+// in process by a fake HTTP transport, so that the SDK's own serialization
+// runs too.
 func newFunction(tb testing.TB) (handler.LambdaFunc, *dynamotest.Transport) {
 	tb.Helper()
-	// A custom CA bundle in the environment needs the SDK's own HTTP
-	// client; this one answers in process and needs none.
-	tb.Setenv("AWS_CA_BUNDLE", "")
-	cfg, err := config.LoadFrom(map[string]string{
-		"ORDERS_TABLE_NAME": "orders", "IDEMPOTENCY_TABLE_NAME": "idempotency",
-		"APPCONFIG_APPLICATION": "a", "APPCONFIG_ENVIRONMENT": "e", "APPCONFIG_PROFILE": "p",
-		// No agent here: the flags fall back to their defaults, after one
-		// refused connection per max age.
-		"APPCONFIG_AGENT_URL": "http://127.0.0.1:9", "APPCONFIG_MAX_AGE_SECONDS": "3600",
-	})
-	require.NoError(tb, err)
 	transport := dynamotest.NewTransport()
-	fn, err := app.New(context.Background(), cfg, io.Discard,
-		awsconfig.WithRegion("us-east-1"),
-		awsconfig.WithHTTPClient(transport.Client()),
-		// Real credentials, so that every request is signed as in Lambda.
-		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "TOKEN")),
-		awsconfig.WithBaseEndpoint("http://dynamodb.test"))
+	fn, err := newTestFunction(closedAgent, transport.Client(), io.Discard)
 	require.NoError(tb, err)
 	return fn, transport
 }

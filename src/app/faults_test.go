@@ -16,14 +16,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/src/api"
-	"github.com/go-sam-blueprint/orders/src/app"
-	"github.com/go-sam-blueprint/orders/src/config"
 	"github.com/go-sam-blueprint/orders/src/dynamo/dynamotest"
 	"github.com/go-sam-blueprint/orders/src/handler"
 )
@@ -60,14 +56,6 @@ type faultyFunction struct {
 	out    *lockedBuffer
 }
 
-// allowCustomHTTPClient clears AWS_CA_BUNDLE for the test and its
-// subtests: a custom CA bundle needs the SDK's own HTTP client, and these
-// answer in process. Call it from a test that is not parallel itself.
-func allowCustomHTTPClient(t *testing.T) {
-	t.Helper()
-	t.Setenv("AWS_CA_BUNDLE", "")
-}
-
 func newFaultyFunction(t *testing.T, agentURL string) *faultyFunction {
 	t.Helper()
 	f, err := buildFaultyFunction(agentURL)
@@ -77,26 +65,11 @@ func newFaultyFunction(t *testing.T, agentURL string) *faultyFunction {
 
 // buildFaultyFunction is newFaultyFunction for any goroutine.
 func buildFaultyFunction(agentURL string) (*faultyFunction, error) {
-	cfg, err := config.LoadFrom(map[string]string{
-		"ORDERS_TABLE_NAME": "orders", "IDEMPOTENCY_TABLE_NAME": "idempotency",
-		"APPCONFIG_APPLICATION": "a", "APPCONFIG_ENVIRONMENT": "e", "APPCONFIG_PROFILE": "p",
-		"APPCONFIG_AGENT_URL": agentURL, "APPCONFIG_MAX_AGE_SECONDS": "3600",
-	})
-	if err != nil {
-		return nil, err
-	}
 	f := &faultyFunction{faults: dynamotest.NewFaultTransport(dynamotest.NewTransport()), out: &lockedBuffer{}}
-	f.fn, err = app.New(context.Background(), cfg, f.out,
-		awsconfig.WithRegion("us-east-1"),
-		awsconfig.WithHTTPClient(f.faults.Client()),
-		// Real credentials, so that every request is signed as in Lambda.
-		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "TOKEN")),
-		awsconfig.WithBaseEndpoint("http://dynamodb.test"))
+	var err error
+	f.fn, err = newTestFunction(agentURL, f.faults.Client(), f.out)
 	return f, err
 }
-
-// closedAgent is an address where nothing listens.
-const closedAgent = "http://127.0.0.1:9"
 
 // invocation is what a client saw of one invocation.
 type invocation struct {
@@ -210,7 +183,7 @@ type faultRow struct {
 // in time; 500 for other failures; always a problem document that reveals
 // nothing, with the security headers.
 func TestDynamoDBFaults(t *testing.T) {
-	allowCustomHTTPClient(t)
+	t.Parallel()
 	type faultCase struct {
 		op       faultOp
 		fault    dynamotest.Fault
@@ -323,7 +296,7 @@ func logFaultTable(t *testing.T, rows []faultRow) {
 // margin, instead of being killed by Lambda, which API Gateway would turn
 // into a 502 with no problem document.
 func TestDeadline(t *testing.T) {
-	allowCustomHTTPClient(t)
+	t.Parallel()
 	tests := []struct {
 		name     string
 		fault    dynamotest.Fault
@@ -378,7 +351,7 @@ func TestDeadline(t *testing.T) {
 // The AppConfig agent down, hung or serving garbage costs no request: the
 // flags fall back to their defaults (premium false), with a warning.
 func TestFlagsAgentFailures(t *testing.T) {
-	allowCustomHTTPClient(t)
+	t.Parallel()
 	flagsJSON, err := os.ReadFile(filepath.Join("..", "flags", "flags.json"))
 	require.NoError(t, err)
 	serve := func(status int, body string, delay time.Duration) string {

@@ -1,6 +1,8 @@
 package config_test
 
 import (
+	"bytes"
+	"fmt"
 	"log/slog"
 	"maps"
 	"testing"
@@ -19,6 +21,10 @@ var minimal = map[string]string{
 	"APPCONFIG_APPLICATION":  "orders",
 	"APPCONFIG_ENVIRONMENT":  "dev",
 	"APPCONFIG_PROFILE":      "flags",
+	// Lambda's own.
+	"AWS_REGION":            "eu-west-1",
+	"AWS_ACCESS_KEY_ID":     "AKID",
+	"AWS_SECRET_ACCESS_KEY": "SECRET",
 }
 
 func with(extra map[string]string) map[string]string {
@@ -43,7 +49,9 @@ func TestDefaults(t *testing.T) {
 		},
 		TracingExporter: "none",
 		LogLevel:        config.Level(slog.LevelInfo),
+		AWS:             config.AWS{Region: "eu-west-1", AccessKeyID: "AKID", SecretAccessKey: "SECRET"},
 	}, cfg)
+	assert.Empty(t, cfg.AWS.DynamoDBURL(), "DynamoDB's regional endpoint")
 }
 
 func TestValues(t *testing.T) {
@@ -78,6 +86,24 @@ func TestValues(t *testing.T) {
 			t.Helper()
 			assert.Equal(t, "otlp", c.TracingExporter)
 		}},
+		{"session token", map[string]string{"AWS_SESSION_TOKEN": "TOKEN"}, func(t *testing.T, c config.Config) {
+			t.Helper()
+			assert.Equal(t, "TOKEN", string(c.AWS.SessionToken))
+		}},
+		{"local dynamodb", map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000"}, func(t *testing.T, c config.Config) {
+			t.Helper()
+			assert.Equal(t, "http://127.0.0.1:8000", c.AWS.DynamoDBURL())
+		}},
+		{"every service's endpoint", map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, func(t *testing.T, c config.Config) {
+			t.Helper()
+			assert.Equal(t, "http://127.0.0.1:4566", c.AWS.DynamoDBURL())
+		}},
+		{"dynamodb's endpoint first", map[string]string{
+			"AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000",
+		}, func(t *testing.T, c config.Config) {
+			t.Helper()
+			assert.Equal(t, "http://127.0.0.1:8000", c.AWS.DynamoDBURL())
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,6 +125,7 @@ func TestEveryProblemInOneError(t *testing.T) {
 		"APPCONFIG_MAX_AGE_SECONDS": "0",
 		"AWS_LAMBDA_LOG_LEVEL":      "LOUD",
 		"TRACING_EXPORTER":          "zipkin",
+		"AWS_ENDPOINT_URL_DYNAMODB": "localhost:8000",
 	})
 	require.Error(t, err)
 	for _, want := range []string{
@@ -109,6 +136,8 @@ func TestEveryProblemInOneError(t *testing.T) {
 		"APPCONFIG_MAX_AGE_SECONDS must be at least 1",
 		`"LOUD" is not a log level`,
 		`TRACING_EXPORTER must be none or otlp, not "zipkin"`,
+		"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+		`AWS_ENDPOINT_URL_DYNAMODB (or AWS_ENDPOINT_URL) must be an http or https URL, not "localhost:8000"`,
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
@@ -118,4 +147,24 @@ func TestNegativeTTL(t *testing.T) {
 	t.Parallel()
 	_, err := config.LoadFrom(with(map[string]string{"IDEMPOTENCY_TTL_SECONDS": "-1"}))
 	require.ErrorContains(t, err, "IDEMPOTENCY_TTL_SECONDS must be at least 1")
+}
+
+// The role's credentials never reach a log, however the configuration is
+// printed.
+func TestSecretsStayOutOfLogs(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.LoadFrom(with(map[string]string{
+		"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI", "AWS_SESSION_TOKEN": "IQoJb3JpZ2lu",
+	}))
+	require.NoError(t, err)
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("start", "aws", cfg.AWS, "secret", cfg.AWS.SecretAccessKey)
+	for name, out := range map[string]string{
+		"%v": fmt.Sprintf("%v", cfg), "%+v": fmt.Sprintf("%+v", cfg), "%#v": fmt.Sprintf("%#v", cfg),
+		"String": cfg.AWS.SessionToken.String(), "slog": logged.String(),
+	} {
+		assert.NotContains(t, out, "wJalrXUtnFEMI", name)
+		assert.NotContains(t, out, "IQoJb3JpZ2lu", name)
+		assert.Contains(t, out, "[redacted]", name)
+	}
 }

@@ -22,7 +22,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -87,9 +86,6 @@ func (r *report) missed() []string {
 
 func run(smoke bool, out string) error {
 	ctx := context.Background()
-	// A custom CA bundle needs the SDK's own HTTP client; the counting and
-	// fake clients here need none.
-	_ = os.Unsetenv("AWS_CA_BUNDLE")
 	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-1"} {
 		_ = os.Setenv(k, v)
 	}
@@ -171,11 +167,13 @@ func createTables(ctx context.Context, endpoint string) error {
 
 // benchConfig is the function's configuration, with no AppConfig agent:
 // the flags fall back to their defaults after one refused connection.
-func benchConfig() (config.Config, error) {
+func benchConfig(endpoint string) (config.Config, error) {
 	return config.LoadFrom(map[string]string{
 		"ORDERS_TABLE_NAME": tablePrefix + "OrdersTable", "IDEMPOTENCY_TABLE_NAME": tablePrefix + "IdempotencyTable",
 		"APPCONFIG_APPLICATION": "a", "APPCONFIG_ENVIRONMENT": "e", "APPCONFIG_PROFILE": "p",
 		"APPCONFIG_AGENT_URL": "http://127.0.0.1:9", "APPCONFIG_MAX_AGE_SECONDS": "3600",
+		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+		"AWS_ENDPOINT_URL_DYNAMODB": endpoint,
 	})
 }
 
@@ -193,15 +191,11 @@ func (c *counter) RoundTrip(req *http.Request) (*http.Response, error) {
 // function is the orders function in this process, with its DynamoDB
 // traffic through client.
 func function(ctx context.Context, client *http.Client, endpoint string) (handler.LambdaFunc, error) {
-	cfg, err := benchConfig()
+	cfg, err := benchConfig(endpoint)
 	if err != nil {
 		return nil, err
 	}
-	return app.New(ctx, cfg, io.Discard,
-		awsconfig.WithRegion("us-east-1"),
-		awsconfig.WithHTTPClient(client),
-		awsconfig.WithBaseEndpoint(endpoint),
-		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("bench", "bench", "")))
+	return app.New(ctx, cfg, io.Discard, func(o *dynamodb.Options) { o.HTTPClient = client })
 }
 
 func loadEvent(name string) (events.APIGatewayProxyRequest, error) {
@@ -426,7 +420,6 @@ func warmLatency(ctx context.Context, r *report, endpoint string, n int) error {
 // function itself costs, with every utility on and the SDK's own request
 // building and parsing.
 func overhead(ctx context.Context, r *report) error {
-	_ = os.Setenv("AWS_CA_BUNDLE", "")
 	fn, err := function(ctx, dynamotest.NewTransport().Client(), "http://dynamodb.test")
 	if err != nil {
 		return err
@@ -524,7 +517,7 @@ func startLambda(ctx context.Context, rieBin, bootstrap, endpoint string) (*lamb
 	cmd := exec.CommandContext(ctx, rieBin, "--runtime-interface-emulator-address", "127.0.0.1:"+p1,
 		"--runtime-api-address", "127.0.0.1:"+p2, bootstrap)
 	cmd.Env = append(os.Environ(),
-		"AWS_ENDPOINT_URL_DYNAMODB="+endpoint, "AWS_CA_BUNDLE=",
+		"AWS_ENDPOINT_URL_DYNAMODB="+endpoint,
 		"ORDERS_TABLE_NAME="+tablePrefix+"OrdersTable", "IDEMPOTENCY_TABLE_NAME="+tablePrefix+"IdempotencyTable",
 		"APPCONFIG_APPLICATION=a", "APPCONFIG_ENVIRONMENT=e", "APPCONFIG_PROFILE=p",
 		"APPCONFIG_AGENT_URL=http://127.0.0.1:9", "AWS_LAMBDA_FUNCTION_TIMEOUT=10")

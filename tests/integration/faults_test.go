@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -58,13 +57,11 @@ func newFaultyStack(t *testing.T) *faultyStack {
 		"ORDERS_TABLE_NAME": s.orders, "IDEMPOTENCY_TABLE_NAME": s.idem,
 		"APPCONFIG_APPLICATION": "a", "APPCONFIG_ENVIRONMENT": "e", "APPCONFIG_PROFILE": "p",
 		"APPCONFIG_AGENT_URL": "http://127.0.0.1:9", "APPCONFIG_MAX_AGE_SECONDS": "3600",
+		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+		"AWS_ENDPOINT_URL_DYNAMODB": endpoint,
 	})
 	require.NoError(t, err)
-	s.fn, err = app.New(context.Background(), cfg, io.Discard,
-		awsconfig.WithRegion("us-east-1"),
-		awsconfig.WithHTTPClient(s.faults.Client()),
-		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")),
-		awsconfig.WithBaseEndpoint(endpoint))
+	s.fn, err = app.New(context.Background(), cfg, io.Discard, func(o *dynamodb.Options) { o.HTTPClient = s.faults.Client() })
 	require.NoError(t, err)
 	return s
 }
@@ -153,7 +150,7 @@ func (s *faultyStack) checkConsistent(t *testing.T) []string {
 // Idempotency-Key then creates the order exactly once, and a further retry
 // replays it.
 func TestAtomicCreateUnderFaults(t *testing.T) {
-	t.Setenv("AWS_CA_BUNDLE", "") // The SDK needs its own client for a CA bundle; this one is ours.
+	t.Parallel()
 	tests := []struct {
 		fault    dynamotest.Fault
 		times    int
