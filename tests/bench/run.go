@@ -41,7 +41,6 @@ const (
 	budgetZipBytes      = 5 << 20
 	budgetPeakRSSBytes  = 25 << 20
 	rieVersion          = "v0.0.0-20261030222936-bef5c4ba774d"
-	tablePrefix         = "bench-"
 	coldRuns            = 15
 	rssRequests         = 1000
 	overheadIterations  = 5000
@@ -86,9 +85,6 @@ func (r *report) missed() []string {
 
 func run(smoke bool, out string) error {
 	ctx := context.Background()
-	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-1"} {
-		_ = os.Setenv(k, v)
-	}
 	work, err := os.MkdirTemp("", "bench")
 	if err != nil {
 		return err
@@ -101,32 +97,32 @@ func run(smoke bool, out string) error {
 		return err
 	}
 	defer func() { _ = moto.Stop() }()
-	if err := createTables(ctx, moto.Endpoint); err != nil {
-		return err
-	}
-
 	r := &report{}
 	fmt.Fprintln(os.Stderr, "bench: measuring")
 	measures := []struct {
 		name  string
 		smoke bool
-		run   func() error
+		run   func(t tables) error
 	}{
-		{"round trips", true, func() error { return roundTrips(ctx, r, moto.Endpoint) }},
-		{"size", true, func() error { return packageSizes(ctx, r, work) }},
-		{"warm", true, func() error {
-			return warmLatency(ctx, r, moto.Endpoint, pick(smoke, smokeWarmIterations, warmIterations))
+		{"round trips", true, func(t tables) error { return roundTrips(ctx, r, t) }},
+		{"size", true, func(tables) error { return packageSizes(ctx, r, work) }},
+		{"warm", true, func(t tables) error {
+			return warmLatency(ctx, r, t, pick(smoke, smokeWarmIterations, warmIterations))
 		}},
-		{"overhead", false, func() error { return overhead(ctx, r) }},
-		{"go bench", false, func() error { return goBench(ctx, r) }},
-		{"cold", false, func() error { return coldPath(ctx, r, work, moto.Endpoint) }},
-		{"rss", false, func() error { return peakRSS(ctx, r, work, moto.Endpoint) }},
+		{"overhead", false, func(tables) error { return overhead(ctx, r) }},
+		{"go bench", false, func(tables) error { return goBench(ctx, r) }},
+		{"cold", false, func(t tables) error { return coldPath(ctx, r, work, t) }},
+		{"rss", false, func(t tables) error { return peakRSS(ctx, r, work, t) }},
 	}
-	for _, m := range measures {
+	for i, m := range measures {
 		if (smoke && !m.smoke) || !wanted(m.name) {
 			continue
 		}
-		if err := m.run(); err != nil {
+		t, err := newTables(ctx, moto.Endpoint, fmt.Sprintf("bench%d-", i))
+		if err != nil {
+			return err
+		}
+		if err := m.run(t); err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
 		}
 	}
@@ -149,32 +145,41 @@ func pick(smoke bool, small, full int) int {
 	return full
 }
 
-func createTables(ctx context.Context, endpoint string) error {
+// tables are the template's tables in moto_server, under a prefix. Each
+// measure gets fresh ones: moto copies every table a transaction touches,
+// so its transactions, and with them the orders function's creates, slow
+// down as earlier measures fill the tables; DynamoDB's do not.
+type tables struct {
+	endpoint, prefix string
+}
+
+func newTables(ctx context.Context, endpoint, prefix string) (tables, error) {
 	tmpl, err := sam.Load(filepath.Join(repo.Root(), "template.yaml"))
 	if err != nil {
-		return err
+		return tables{}, err
 	}
-	tables, err := tmpl.Tables()
+	defs, err := tmpl.Tables()
 	if err != nil {
-		return err
+		return tables{}, err
 	}
 	db := dynamodb.New(dynamodb.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider("bench", "bench", ""),
 	})
-	return localdynamo.CreateTables(ctx, db, tables, tablePrefix)
+	return tables{endpoint: endpoint, prefix: prefix}, localdynamo.CreateTables(ctx, db, defs, prefix)
 }
 
-// benchConfig is the function's configuration, with no AppConfig agent:
-// the flags fall back to their defaults after one refused connection.
-func benchConfig(endpoint string) (config.Config, error) {
-	return config.LoadFrom(map[string]string{
-		"ORDERS_TABLE_NAME": tablePrefix + "OrdersTable", "IDEMPOTENCY_TABLE_NAME": tablePrefix + "IdempotencyTable",
+// env is the function's environment, as Lambda would give it, for these
+// tables and no AppConfig agent: the flags fall back to their defaults
+// after one refused connection.
+func (t tables) env() map[string]string {
+	return map[string]string{
+		"ORDERS_TABLE_NAME": t.prefix + "OrdersTable", "IDEMPOTENCY_TABLE_NAME": t.prefix + "IdempotencyTable",
 		"APPCONFIG_APPLICATION": "a", "APPCONFIG_ENVIRONMENT": "e", "APPCONFIG_PROFILE": "p",
 		"APPCONFIG_AGENT_URL": "http://127.0.0.1:9", "APPCONFIG_MAX_AGE_SECONDS": "3600",
 		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-		"AWS_ENDPOINT_URL_DYNAMODB": endpoint,
-	})
+		"AWS_ENDPOINT_URL_DYNAMODB": t.endpoint, "AWS_LAMBDA_FUNCTION_TIMEOUT": "10",
+	}
 }
 
 // counter counts the HTTP requests, that is the DynamoDB round trips.
@@ -190,8 +195,8 @@ func (c *counter) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // function is the orders function in this process, with its DynamoDB
 // traffic through client.
-func function(ctx context.Context, client *http.Client, endpoint string) (handler.LambdaFunc, error) {
-	cfg, err := benchConfig(endpoint)
+func function(ctx context.Context, client *http.Client, t tables) (handler.LambdaFunc, error) {
+	cfg, err := config.LoadFrom(t.env())
 	if err != nil {
 		return nil, err
 	}
@@ -265,9 +270,9 @@ func orderID(resp events.APIGatewayProxyResponse) string {
 }
 
 // roundTrips counts the DynamoDB calls of each operation against moto.
-func roundTrips(ctx context.Context, r *report, endpoint string) error {
+func roundTrips(ctx context.Context, r *report, t tables) error {
 	c := &counter{next: http.DefaultTransport}
-	fn, err := function(ctx, &http.Client{Transport: c}, endpoint)
+	fn, err := function(ctx, &http.Client{Transport: c}, t)
 	if err != nil {
 		return err
 	}
@@ -368,8 +373,8 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Micros
 func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d.Nanoseconds())/1000) }
 
 // warmLatency times each operation end to end against moto_server.
-func warmLatency(ctx context.Context, r *report, endpoint string, n int) error {
-	fn, err := function(ctx, &http.Client{}, endpoint)
+func warmLatency(ctx context.Context, r *report, t tables, n int) error {
+	fn, err := function(ctx, &http.Client{}, t)
 	if err != nil {
 		return err
 	}
@@ -420,7 +425,7 @@ func warmLatency(ctx context.Context, r *report, endpoint string, n int) error {
 // function itself costs, with every utility on and the SDK's own request
 // building and parsing.
 func overhead(ctx context.Context, r *report) error {
-	fn, err := function(ctx, dynamotest.NewTransport().Client(), "http://dynamodb.test")
+	fn, err := function(ctx, dynamotest.NewTransport().Client(), tables{endpoint: "http://dynamodb.test"})
 	if err != nil {
 		return err
 	}
@@ -505,7 +510,7 @@ func freePort(ctx context.Context) (string, error) {
 	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
 }
 
-func startLambda(ctx context.Context, rieBin, bootstrap, endpoint string) (*lambda, error) {
+func startLambda(ctx context.Context, rieBin, bootstrap string, t tables) (*lambda, error) {
 	p1, err := freePort(ctx)
 	if err != nil {
 		return nil, err
@@ -516,11 +521,10 @@ func startLambda(ctx context.Context, rieBin, bootstrap, endpoint string) (*lamb
 	}
 	cmd := exec.CommandContext(ctx, rieBin, "--runtime-interface-emulator-address", "127.0.0.1:"+p1,
 		"--runtime-api-address", "127.0.0.1:"+p2, bootstrap)
-	cmd.Env = append(os.Environ(),
-		"AWS_ENDPOINT_URL_DYNAMODB="+endpoint,
-		"ORDERS_TABLE_NAME="+tablePrefix+"OrdersTable", "IDEMPOTENCY_TABLE_NAME="+tablePrefix+"IdempotencyTable",
-		"APPCONFIG_APPLICATION=a", "APPCONFIG_ENVIRONMENT=e", "APPCONFIG_PROFILE=p",
-		"APPCONFIG_AGENT_URL=http://127.0.0.1:9", "AWS_LAMBDA_FUNCTION_TIMEOUT=10")
+	cmd.Env = os.Environ()
+	for k, v := range t.env() {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
 	cmd.Stdout, cmd.Stderr = benchLog, benchLog
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the emulator: %w", err)
@@ -596,7 +600,7 @@ func buildBinaries(ctx context.Context, work string) (*binaries, error) {
 
 // coldPath times process start to the first answer of a create, for the
 // orders bootstrap and for the bare baseline, alternating A and B.
-func coldPath(ctx context.Context, r *report, work, endpoint string) error {
+func coldPath(ctx context.Context, r *report, work string, t tables) error {
 	bins, err := buildBinaries(ctx, work)
 	if err != nil {
 		return err
@@ -608,7 +612,7 @@ func coldPath(ctx context.Context, r *report, work, endpoint string) error {
 	}
 	first := func(bootstrap string) (time.Duration, error) {
 		start := time.Now()
-		l, err := startLambda(ctx, rieBin, bootstrap, endpoint)
+		l, err := startLambda(ctx, rieBin, bootstrap, t)
 		if err != nil {
 			return 0, err
 		}
@@ -647,13 +651,13 @@ func coldPath(ctx context.Context, r *report, work, endpoint string) error {
 
 // peakRSS serves 1,000 requests under the emulator and reads the
 // bootstrap's peak resident memory.
-func peakRSS(ctx context.Context, r *report, work, endpoint string) error {
+func peakRSS(ctx context.Context, r *report, work string, t tables) error {
 	bins, err := buildBinaries(ctx, work)
 	if err != nil {
 		return err
 	}
 	bootstrap := bins.ours
-	l, err := startLambda(ctx, bins.rie, bootstrap, endpoint)
+	l, err := startLambda(ctx, bins.rie, bootstrap, t)
 	if err != nil {
 		return err
 	}
