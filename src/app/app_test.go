@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -38,10 +39,8 @@ var testEnv = map[string]string{
 // spans, validation all on), with its DynamoDB traffic through client and
 // its feature flags from the agent at agentURL.
 func newTestFunction(agentURL string, client *http.Client, out io.Writer) (handler.LambdaFunc, error) {
-	vars := map[string]string{"APPCONFIG_AGENT_URL": agentURL}
-	for k, v := range testEnv {
-		vars[k] = v
-	}
+	vars := maps.Clone(testEnv)
+	vars["APPCONFIG_AGENT_URL"] = agentURL
 	cfg, err := config.LoadFrom(vars)
 	if err != nil {
 		return nil, err
