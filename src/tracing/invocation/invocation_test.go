@@ -1,0 +1,147 @@
+package invocation_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/go-sam-blueprint/orders/src/tracing/invocation"
+)
+
+func names(spans tracetest.SpanStubs) []string {
+	out := make([]string, 0, len(spans))
+	for i := range spans {
+		out = append(out, spans[i].Name)
+	}
+	return out
+}
+
+// Spans leave at the flush that ends an invocation, all of them and in the
+// order they ended, and never before.
+func TestSpansLeaveAtTheFlush(t *testing.T) {
+	t.Parallel()
+	exp := tracetest.NewInMemoryExporter()
+	tp, err := invocation.NewTracerProvider(exp, "orders")
+	require.NoError(t, err)
+	tracer := tp.Tracer("test")
+	ctx := context.Background()
+
+	for invocationNo := range 2 {
+		ctx, root := tracer.Start(ctx, fmt.Sprintf("POST /api/orders #%d", invocationNo))
+		_, child := tracer.Start(ctx, "DynamoDB.TransactWriteItems")
+		child.End()
+		root.End()
+		assert.Empty(t, exp.GetSpans(), "nothing leaves before the flush")
+
+		require.NoError(t, tp.ForceFlush(ctx))
+		got := exp.GetSpans()
+		assert.Equal(t, []string{"DynamoDB.TransactWriteItems", fmt.Sprintf("POST /api/orders #%d", invocationNo)}, names(got))
+		assert.Equal(t, got[1].SpanContext.SpanID(), got[0].Parent.SpanID(), "the call is the request's child")
+		assert.Equal(t, "orders", attr(got[0], "service.name"))
+		exp.Reset()
+	}
+	require.NoError(t, tp.ForceFlush(ctx))
+	assert.Empty(t, exp.GetSpans(), "a flush exports each span once")
+}
+
+func attr(s tracetest.SpanStub, key string) string {
+	for _, kv := range s.Resource.Attributes() {
+		if string(kv.Key) == key {
+			return kv.Value.AsString()
+		}
+	}
+	return ""
+}
+
+// The sampling decision of the X-Ray trace header that Lambda passes on
+// rules: a trace X-Ray did not sample exports nothing.
+func TestParentDecidesSampling(t *testing.T) {
+	t.Parallel()
+	exp := tracetest.NewInMemoryExporter()
+	tp, err := invocation.NewTracerProvider(exp, "orders")
+	require.NoError(t, err)
+	unsampled := trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, Remote: true,
+	})
+	ctx := trace.ContextWithRemoteSpanContext(context.Background(), unsampled)
+	_, span := tp.Tracer("test").Start(ctx, "POST /api/orders")
+	span.End()
+	require.NoError(t, tp.ForceFlush(ctx))
+	assert.Empty(t, exp.GetSpans())
+}
+
+// Past MaxSpans between two flushes, spans are dropped, and the flush
+// says how many; memory stays bounded.
+func TestBoundedBetweenFlushes(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp, err := invocation.NewTracerProvider(exp, "orders")
+	require.NoError(t, err)
+	var reported []error
+	prev := otel.GetErrorHandler()
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { reported = append(reported, err) }))
+	t.Cleanup(func() { otel.SetErrorHandler(prev) })
+
+	tracer := tp.Tracer("test")
+	for range invocation.MaxSpans + 3 {
+		_, s := tracer.Start(context.Background(), "span")
+		s.End()
+	}
+	require.NoError(t, tp.ForceFlush(context.Background()))
+	assert.Len(t, exp.GetSpans(), invocation.MaxSpans)
+	require.Len(t, reported, 1)
+	assert.ErrorContains(t, reported[0], "dropped 3 spans")
+}
+
+// Spans may end on several goroutines at once (the race detector checks).
+func TestConcurrentSpans(t *testing.T) {
+	t.Parallel()
+	exp := tracetest.NewInMemoryExporter()
+	tp, err := invocation.NewTracerProvider(exp, "orders")
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				_, s := tp.Tracer("test").Start(context.Background(), "span")
+				s.End()
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, tp.ForceFlush(context.Background()))
+	assert.Len(t, exp.GetSpans(), 400)
+}
+
+// failing is an exporter that fails, and remembers being shut down.
+type failing struct{ shut bool }
+
+func (f *failing) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error {
+	return errors.New("collector unreachable")
+}
+
+func (f *failing) Shutdown(context.Context) error {
+	f.shut = true
+	return nil
+}
+
+// An export that fails says how many spans it lost; Shutdown flushes and
+// shuts the exporter down.
+func TestExportFailureAndShutdown(t *testing.T) {
+	t.Parallel()
+	exp := &failing{}
+	p := invocation.NewSpanProcessor(exp)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	_, s := tp.Tracer("test").Start(context.Background(), "span")
+	s.End()
+	require.ErrorContains(t, tp.Shutdown(context.Background()), "export 1 spans: collector unreachable")
+	assert.True(t, exp.shut)
+}
