@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -79,6 +81,29 @@ func TestParentDecidesSampling(t *testing.T) {
 	assert.Empty(t, exp.GetSpans())
 }
 
+// recordOnly records every span without sampling it, so that the
+// processor, not the sampler, has to leave it out.
+type recordOnly struct{}
+
+func (recordOnly) ShouldSample(sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	return sdktrace.SamplingResult{Decision: sdktrace.RecordOnly}
+}
+
+func (recordOnly) Description() string { return "RecordOnly" }
+
+// A span recorded but not sampled is not exported.
+func TestOnlySampledSpansLeave(t *testing.T) {
+	t.Parallel()
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(recordOnly{}),
+		sdktrace.WithSpanProcessor(invocation.NewSpanProcessor(exp)))
+	_, span := tp.Tracer("test").Start(context.Background(), "POST /api/orders")
+	require.True(t, span.IsRecording())
+	span.End()
+	require.NoError(t, tp.ForceFlush(context.Background()))
+	assert.Empty(t, exp.GetSpans())
+}
+
 // Past MaxSpans between two flushes, spans are dropped, and the flush
 // says how many; memory stays bounded.
 func TestBoundedBetweenFlushes(t *testing.T) {
@@ -121,20 +146,20 @@ func TestConcurrentSpans(t *testing.T) {
 	assert.Len(t, exp.GetSpans(), 400)
 }
 
-// failing is an exporter that fails, and remembers being shut down.
-type failing struct{ shut bool }
+// failing is an exporter that fails, and counts its shutdowns.
+type failing struct{ shutdowns int }
 
 func (f *failing) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error {
 	return errors.New("collector unreachable")
 }
 
 func (f *failing) Shutdown(context.Context) error {
-	f.shut = true
+	f.shutdowns++
 	return nil
 }
 
 // An export that fails says how many spans it lost; Shutdown flushes and
-// shuts the exporter down.
+// shuts the exporter down, once.
 func TestExportFailureAndShutdown(t *testing.T) {
 	t.Parallel()
 	exp := &failing{}
@@ -142,6 +167,80 @@ func TestExportFailureAndShutdown(t *testing.T) {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
 	_, s := tp.Tracer("test").Start(context.Background(), "span")
 	s.End()
-	require.ErrorContains(t, tp.Shutdown(context.Background()), "export 1 spans: collector unreachable")
-	assert.True(t, exp.shut)
+	require.ErrorContains(t, p.Shutdown(context.Background()), "tracing: export 1 spans: collector unreachable")
+	require.NoError(t, p.Shutdown(context.Background()))
+	assert.Equal(t, 1, exp.shutdowns)
+}
+
+// After Shutdown, ended spans are ignored and a flush exports nothing.
+func TestAfterShutdown(t *testing.T) {
+	t.Parallel()
+	exp := tracetest.NewInMemoryExporter()
+	p := invocation.NewSpanProcessor(exp)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	_, s := tp.Tracer("test").Start(context.Background(), "late")
+	require.NoError(t, p.Shutdown(context.Background()))
+	exp.Reset()
+	s.End()
+	require.NoError(t, p.ForceFlush(context.Background()))
+	assert.Empty(t, exp.GetSpans())
+}
+
+// A flush whose context is already done exports nothing and keeps the
+// spans for the next flush.
+func TestFlushWithADoneContext(t *testing.T) {
+	t.Parallel()
+	exp := tracetest.NewInMemoryExporter()
+	p := invocation.NewSpanProcessor(exp)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	_, s := tp.Tracer("test").Start(context.Background(), "span")
+	s.End()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.ErrorIs(t, p.ForceFlush(ctx), context.Canceled)
+	assert.Empty(t, exp.GetSpans())
+	require.NoError(t, p.ForceFlush(context.Background()))
+	assert.Len(t, exp.GetSpans(), 1)
+}
+
+// serial is an exporter that notices exports running at once.
+type serial struct {
+	inFlight, most atomic.Int32
+	spans          atomic.Int32
+}
+
+func (e *serial) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+	n := e.inFlight.Add(1)
+	defer e.inFlight.Add(-1)
+	for {
+		most := e.most.Load()
+		if n <= most || e.most.CompareAndSwap(most, n) {
+			break
+		}
+	}
+	time.Sleep(time.Millisecond)
+	e.spans.Add(int32(len(spans))) //nolint:gosec // A handful of spans.
+	return nil
+}
+
+func (*serial) Shutdown(context.Context) error { return nil }
+
+// Flushes that overlap export one at a time, as exporters expect, and
+// every span leaves once.
+func TestOverlappingFlushesExportOneAtATime(t *testing.T) {
+	t.Parallel()
+	exp := &serial{}
+	p := invocation.NewSpanProcessor(exp)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			_, s := tp.Tracer("test").Start(context.Background(), "span")
+			s.End()
+			assert.NoError(t, p.ForceFlush(context.Background()))
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, int32(1), exp.most.Load())
+	assert.Equal(t, int32(8), exp.spans.Load())
 }
