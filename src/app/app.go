@@ -93,17 +93,23 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, dbOpts ...func(*
 	return handler.Lambda(h, handler.Telemetry{Log: log, Metrics: emitter, FlushTraces: flushTraces}), nil
 }
 
-// newDynamoDB builds the client from the function's environment alone,
-// as the SDK would from the same variables, minus the config package's
-// start-up cost (config.AWS says why).
+// newDynamoDB builds the client from config.AWS alone, without the SDK's
+// config package (config.AWS says why, and docs/configuration.md which of
+// the SDK's variables that leaves out).
 func newDynamoDB(env config.AWS, traced bool, opts ...func(*dynamodb.Options)) *dynamodb.Client {
 	o := dynamodb.Options{
 		Region:      env.Region,
 		Credentials: credentials.NewStaticCredentialsProvider(env.AccessKeyID, string(env.SecretAccessKey), string(env.SessionToken)),
 		Retryer:     newRetryer(),
 	}
-	if endpoint := env.DynamoDBURL(); endpoint != "" {
+	if endpoint := env.ResolvedDynamoDBEndpoint(); endpoint != "" {
 		o.BaseEndpoint = aws.String(endpoint)
+	}
+	if env.UseFIPSEndpoint {
+		o.EndpointOptions.UseFIPSEndpoint = aws.FIPSEndpointStateEnabled
+	}
+	if env.UseDualStackEndpoint {
+		o.EndpointOptions.UseDualStackEndpoint = aws.DualStackEndpointStateEnabled
 	}
 	if traced {
 		o.APIOptions = append(o.APIOptions, tracing.AWSMiddleware)

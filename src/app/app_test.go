@@ -39,9 +39,20 @@ var testEnv = map[string]string{
 // spans, validation all on), with its DynamoDB traffic through client and
 // its feature flags from the agent at agentURL.
 func newTestFunction(agentURL string, client *http.Client, out io.Writer) (handler.LambdaFunc, error) {
-	vars := maps.Clone(testEnv)
-	vars["APPCONFIG_AGENT_URL"] = agentURL
-	cfg, err := config.LoadFrom(vars)
+	return newFunctionIn(map[string]string{"APPCONFIG_AGENT_URL": agentURL}, client, out)
+}
+
+// newFunctionIn is newTestFunction in testEnv changed by vars ("" unsets).
+func newFunctionIn(vars map[string]string, client *http.Client, out io.Writer) (handler.LambdaFunc, error) {
+	env := maps.Clone(testEnv)
+	for k, v := range vars {
+		if v == "" {
+			delete(env, k)
+		} else {
+			env[k] = v
+		}
+	}
+	cfg, err := config.LoadFrom(env)
 	if err != nil {
 		return nil, err
 	}
@@ -67,22 +78,43 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 // ones Lambda gives.
 func TestDynamoDBClientFromTheEnvironment(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{next: dynamotest.NewTransport()}
-	fn, err := newTestFunction(closedAgent, &http.Client{Transport: rec}, io.Discard)
-	require.NoError(t, err)
-	resp, err := fn(context.Background(), event(t, "get_order.json"))
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
+	regional := map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": "", "APPCONFIG_AGENT_URL": closedAgent}
+	with := func(k, v string) map[string]string {
+		vars := maps.Clone(regional)
+		vars[k] = v
+		return vars
+	}
+	tests := []struct {
+		name string
+		vars map[string]string
+		url  string
+	}{
+		{"local endpoint", map[string]string{"APPCONFIG_AGENT_URL": closedAgent}, "http://dynamodb.test/"},
+		{"regional", regional, "https://dynamodb.eu-west-1.amazonaws.com/"},
+		{"fips", with("AWS_USE_FIPS_ENDPOINT", "true"), "https://dynamodb-fips.eu-west-1.amazonaws.com/"},
+		{"dual stack", with("AWS_USE_DUALSTACK_ENDPOINT", "true"), "https://dynamodb.eu-west-1.api.aws/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := &recorder{next: dynamotest.NewTransport()}
+			fn, err := newFunctionIn(tt.vars, &http.Client{Transport: rec}, io.Discard)
+			require.NoError(t, err)
+			resp, err := fn(context.Background(), event(t, "get_order.json"))
+			require.NoError(t, err)
+			require.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
 
-	require.Len(t, rec.reqs, 1)
-	req := rec.reqs[0]
-	assert.Equal(t, "http://dynamodb.test/", req.URL.String())
-	assert.Equal(t, "DynamoDB_20120810.GetItem", req.Header.Get("X-Amz-Target"))
-	assert.Equal(t, "TOKEN", req.Header.Get("X-Amz-Security-Token"))
-	auth := req.Header.Get("Authorization")
-	assert.True(t, strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKID/"), auth)
-	assert.Contains(t, auth, "/eu-west-1/dynamodb/aws4_request", "signed for the function's region")
-	date, err := time.Parse("20060102T150405Z", req.Header.Get("X-Amz-Date"))
-	require.NoError(t, err)
-	assert.WithinDuration(t, time.Now(), date, time.Minute)
+			require.Len(t, rec.reqs, 1)
+			req := rec.reqs[0]
+			assert.Equal(t, tt.url, req.URL.String())
+			assert.Equal(t, "DynamoDB_20120810.GetItem", req.Header.Get("X-Amz-Target"))
+			assert.Equal(t, "TOKEN", req.Header.Get("X-Amz-Security-Token"))
+			auth := req.Header.Get("Authorization")
+			assert.True(t, strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKID/"), auth)
+			assert.Contains(t, auth, "/eu-west-1/dynamodb/aws4_request", "signed for the function's region")
+			date, err := time.Parse("20060102T150405Z", req.Header.Get("X-Amz-Date"))
+			require.NoError(t, err)
+			assert.WithinDuration(t, time.Now(), date, time.Minute)
+		})
+	}
 }

@@ -51,7 +51,7 @@ func TestDefaults(t *testing.T) {
 		LogLevel:        config.Level(slog.LevelInfo),
 		AWS:             config.AWS{Region: "eu-west-1", AccessKeyID: "AKID", SecretAccessKey: "SECRET"},
 	}, cfg)
-	assert.Empty(t, cfg.AWS.DynamoDBURL(), "DynamoDB's regional endpoint")
+	assert.Empty(t, cfg.AWS.ResolvedDynamoDBEndpoint(), "DynamoDB's regional endpoint")
 }
 
 func TestValues(t *testing.T) {
@@ -92,17 +92,22 @@ func TestValues(t *testing.T) {
 		}},
 		{"local dynamodb", map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000"}, func(t *testing.T, c config.Config) {
 			t.Helper()
-			assert.Equal(t, "http://127.0.0.1:8000", c.AWS.DynamoDBURL())
+			assert.Equal(t, "http://127.0.0.1:8000", c.AWS.ResolvedDynamoDBEndpoint())
 		}},
 		{"every service's endpoint", map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, func(t *testing.T, c config.Config) {
 			t.Helper()
-			assert.Equal(t, "http://127.0.0.1:4566", c.AWS.DynamoDBURL())
+			assert.Equal(t, "http://127.0.0.1:4566", c.AWS.ResolvedDynamoDBEndpoint())
 		}},
 		{"dynamodb's endpoint first", map[string]string{
 			"AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000",
 		}, func(t *testing.T, c config.Config) {
 			t.Helper()
-			assert.Equal(t, "http://127.0.0.1:8000", c.AWS.DynamoDBURL())
+			assert.Equal(t, "http://127.0.0.1:8000", c.AWS.ResolvedDynamoDBEndpoint())
+		}},
+		{"fips and dual stack", map[string]string{"AWS_USE_FIPS_ENDPOINT": "true", "AWS_USE_DUALSTACK_ENDPOINT": "true"}, func(t *testing.T, c config.Config) {
+			t.Helper()
+			assert.True(t, c.AWS.UseFIPSEndpoint)
+			assert.True(t, c.AWS.UseDualStackEndpoint)
 		}},
 	}
 	for _, tt := range tests {
@@ -125,7 +130,7 @@ func TestEveryProblemInOneError(t *testing.T) {
 		"APPCONFIG_MAX_AGE_SECONDS": "0",
 		"AWS_LAMBDA_LOG_LEVEL":      "LOUD",
 		"TRACING_EXPORTER":          "zipkin",
-		"AWS_ENDPOINT_URL_DYNAMODB": "localhost:8000",
+		"AWS_ENDPOINT_URL_DYNAMODB": "ftp://local:pa55word@localhost:8000",
 	})
 	require.Error(t, err)
 	for _, want := range []string{
@@ -137,10 +142,11 @@ func TestEveryProblemInOneError(t *testing.T) {
 		`"LOUD" is not a log level`,
 		`TRACING_EXPORTER must be none or otlp, not "zipkin"`,
 		"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-		`AWS_ENDPOINT_URL_DYNAMODB (or AWS_ENDPOINT_URL) must be an http or https URL, not "localhost:8000"`,
+		`AWS_ENDPOINT_URL_DYNAMODB (or AWS_ENDPOINT_URL) must be an http or https URL, not "ftp://local:xxxxx@localhost:8000"`,
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
+	assert.NotContains(t, err.Error(), "pa55word")
 }
 
 func TestNegativeTTL(t *testing.T) {
@@ -161,6 +167,7 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	slog.New(slog.NewJSONHandler(&logged, nil)).Info("start", "aws", cfg.AWS, "secret", cfg.AWS.SecretAccessKey)
 	for name, out := range map[string]string{
 		"%v": fmt.Sprintf("%v", cfg), "%+v": fmt.Sprintf("%+v", cfg), "%#v": fmt.Sprintf("%#v", cfg),
+		"%d": fmt.Sprintf("%d", cfg.AWS.SecretAccessKey), "%x": fmt.Sprintf("%x", cfg.AWS.SessionToken), //nolint:staticcheck // Wrong verbs, on purpose.
 		"String": cfg.AWS.SessionToken.String(), "slog": logged.String(),
 	} {
 		assert.NotContains(t, out, "wJalrXUtnFEMI", name)
