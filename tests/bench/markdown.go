@@ -45,8 +45,8 @@ How each is measured:
   signing and parsing run; each invocation timed on its own. Twice: as
   deployed, where spans are not recorded in process, and with every span
   recorded and exported at the end of each invocation, as a ` + "`TAGS=otlp`" + `
-  build does (to an exporter that discards them; with the SDK's batch span
-  processor instead, that costs about 40 µs more per create). The two
+  build does (to an exporter that discards them; timed once with the SDK's
+  batch span processor instead, that cost about 40 µs more per create). The two
   alternate in rounds of 1,000 after a warm-up round; the budget applies to
   each one's fastest round, since on a shared machine a slower round
   measures the neighbours, and the table shows the range.
