@@ -41,3 +41,21 @@ func TestGeneratedCodeIsFresh(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, bytes.Equal(want, got), "src/api/%s is stale: run `make generate` and commit the result", committed)
 }
+
+// requests.json is what internal/requestspec makes of api.yaml now.
+func TestRequestSpecIsFresh(t *testing.T) {
+	t.Parallel()
+	fresh := filepath.Join(t.TempDir(), "requests.json")
+	// Read here too, so that go test's cache keys on them.
+	for _, in := range []string{spec, "oapi-codegen.yaml"} {
+		_, err := os.ReadFile(in)
+		require.NoError(t, err)
+	}
+	out, err := exec.Command("go", "run", "./internal/requestspec", spec, "oapi-codegen.yaml", fresh).CombinedOutput()
+	require.NoError(t, err, "requestspec: %s", out)
+	want, err := os.ReadFile(fresh)
+	require.NoError(t, err)
+	got, err := os.ReadFile("requests.json")
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(want, got), "src/api/requests.json is stale: run `make generate` and commit the result")
+}

@@ -62,7 +62,7 @@ func New(svc Service, log *slog.Logger) (http.Handler, error) {
 	if svc == nil || log == nil {
 		return nil, errors.New("handler: a service and a logger are needed")
 	}
-	spec, err := api.Spec()
+	spec, err := api.RequestSpec()
 	if err != nil {
 		return nil, fmt.Errorf("load embedded api spec: %w", err)
 	}
