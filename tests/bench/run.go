@@ -47,7 +47,7 @@ const (
 	budgetZipBytes      = 5 << 20
 	budgetPeakRSSBytes  = 25 << 20
 	rieVersion          = "v0.0.0-20261030222936-bef5c4ba774d"
-	coldRuns            = 15
+	coldRuns            = 41
 	rssRequests         = 1000
 	overheadRounds      = 5
 	overheadPerRound    = 1000
