@@ -59,28 +59,43 @@ How each is measured:
 
 Each measure gets fresh tables: moto copies every table that a transaction
 touches, so its transactions (a create is one) slow down as the tables fill,
-which DynamoDB's do not; on shared tables the cold path ratio read 1.37–1.40×.
+which DynamoDB's do not. The emulator runs each bootstrap with the
+function's variables only, as Lambda does: a CA bundle named by this
+machine's ` + "`AWS_CA_BUNDLE`" + ` made the bare handler's ` + "`LoadDefaultConfig`" + ` 3–4 ms slower.
 
 Where the cold path goes (` + "`GODEBUG=inittrace=1`" + `, and timestamps in a
-throwaway build of the bootstrap):
+throwaway build of the bootstrap), the orders function against the bare
+handler, 7–10 ms more in all:
 
-- **Package initialization**: 7–10 ms for the orders bootstrap against the bare
-  handler's 2–4 ms. 4–6 ms of it is one package, santhosh-tekuri/jsonschema/v6,
-  which kin-openapi imports for OpenAPI 3.1 and whose init compiles five JSON
-  Schema drafts; every kin-openapi version that oapi-codegen and its
-  validation middleware accept imports it.
-- **Building the function**: about 2.5 ms, most of it decoding the embedded
-  spec for request validation (from JSON: 2.7× faster than from YAML).
-- **The DynamoDB client**: the bare handler spends 3–4 ms in the SDK's
-  ` + "`config.LoadDefaultConfig`" + ` (shared files, profiles, SSO). The orders function builds its
-  client from the variables Lambda sets (` + "`config.AWS`" + ` in ` + "`src/config`" + `), in
-  microseconds, and leaves the SDK's sso, ssooidc, sts and signin clients out
-  of its binary (2 MB). That took the ratio from 1.41–1.53× to the figure above;
-  against a bare handler that skips ` + "`LoadDefaultConfig`" + ` too, the ratio is
-  1.49–1.57×, the cost of validating requests against the spec.
-- **Already done besides**: the garbage collector is paused from before the
-  schema package's init until the function is ready (` + "`src/coldstart`" + `), and a
-  create is one DynamoDB round trip.
+- **Up to ` + "`main`" + `**, 3–5 ms more: package initialization takes about 6 ms
+  against 2.5 ms, and 3.7 ms of it is one package,
+  santhosh-tekuri/jsonschema/v6, which kin-openapi imports for OpenAPI 3.1 and
+  whose init compiles five JSON Schema drafts. Every kin-openapi version that
+  oapi-codegen and its validation middleware accept imports it. It is the
+  price of validating requests against the spec in the function.
+- **Building the function**, about 1.3 ms, most of it decoding the spec that
+  requests are validated against: its request side only (` + "`src/api/requests.json`" + `,
+  1.3 ms against 2.7 ms for the whole spec, timed alone), from JSON (2.7×
+  faster than from YAML).
+- **Until the first invocation**, about 0.7 ms more, with a first garbage
+  collection running: the collector is paused from before the schema
+  package's init until the function is ready (` + "`src/coldstart`" + `), and then
+  collects what init allocated. Resuming it after the first invocation
+  instead made no difference that the bench could see.
+- **The first create**, about 1.7 ms more: request validation, logs and
+  metrics, and a transaction (the order and its idempotency record in one
+  round trip), which moto answers more slowly than the bare handler's
+  PutItem.
+- **Not paid**: the SDK's ` + "`config`" + ` package. The function builds its DynamoDB
+  client from the variables Lambda sets (` + "`config.AWS`" + ` in ` + "`src/config`" + `), which
+  leaves out the SSO, STS and sign-in clients (about 1 ms of package
+  initialization, and 2 MB). The bare handler keeps ` + "`LoadDefaultConfig`" + `, as such a
+  handler is written; against one that skips it too, the ratio measured
+  1.48–1.49×.
+
+The ratio measured 1.41–1.44× on a quiet machine and 1.36–1.45× with one
+core busy with other work (41 pairs each); it was 1.53× at the start of
+this work.
 
 For comparison, the Python cookbook measured on this kind of machine: about
 0.7 s from process start to first response, about 1 ms of framework time per
