@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -46,11 +47,20 @@ func TestRequestSpecValidatesAsSpec(t *testing.T) {
 	assert.Equal(t, operations(full), operations(req))
 
 	uuid := "/api/orders/3f2a1c9e-8b7d-4e6f-a5c4-1b2d3e4f5a6b"
+	create := func(name string, count string) string {
+		return `{"customer_name":"` + name + `","order_item_count":` + count + `}`
+	}
 	tests := []struct {
 		method, target, body string
 		header               http.Header
 	}{
 		{http.MethodPost, "/api/orders", `{"customer_name":"Ada","order_item_count":2}`, nil},
+		{http.MethodPost, "/api/orders", create(strings.Repeat("n", 20), "1000"), nil},
+		{http.MethodPost, "/api/orders", create(strings.Repeat("n", 21), "1001"), nil},
+		{http.MethodPost, "/api/orders", `null`, nil},
+		{http.MethodPost, "/api/orders", `[]`, nil},
+		{http.MethodPost, "/api/orders", create("Ada", "2"), http.Header{"Idempotency-Key": {"8e03978e-40d5-43e8-bc93-6894a57f9324"}}},
+		{http.MethodPost, "/api/orders", create("Ada", "2"), http.Header{"Content-Type": {"text/plain"}}},
 		{http.MethodPost, "/api/orders", `{"customer_name":"","order_item_count":0,"extra":1}`, nil},
 		{http.MethodPost, "/api/orders", `{"customer_name":"Ada","order_item_count":1.5}`, nil},
 		{http.MethodPost, "/api/orders", `{"order_item_count":"two"}`, nil},
@@ -58,9 +68,13 @@ func TestRequestSpecValidatesAsSpec(t *testing.T) {
 		{http.MethodPost, "/api/orders", `{"customer_name":"Ada","order_item_count":2}`, http.Header{"Idempotency-Key": {strings.Repeat("k", 256)}}},
 		{http.MethodGet, "/api/orders?limit=10&next_token=abc", "", nil},
 		{http.MethodGet, "/api/orders?limit=0", "", nil},
+		{http.MethodGet, "/api/orders?limit=100&next_token=" + strings.Repeat("t", 1024), "", nil},
+		{http.MethodGet, "/api/orders?limit=101&next_token=" + strings.Repeat("t", 1025), "", nil},
 		{http.MethodGet, "/api/orders?limit=ten&next_token=", "", nil},
 		{http.MethodGet, uuid, "", nil},
 		{http.MethodDelete, "/api/orders/not-a-uuid", "", nil},
+		{http.MethodPut, uuid, "", nil},
+		{http.MethodPost, "/api/orders", "", nil},
 		{http.MethodPut, "/api/orders", "", nil},
 		{http.MethodGet, "/api/nothing", "", nil},
 		// The docs' paths are the docs function's, left out of both (Spec
@@ -96,9 +110,7 @@ func validate(t *testing.T, spec *openapi3.T, method, target, body string, heade
 	if body != "" {
 		r.Header.Set("Content-Type", "application/json")
 	}
-	for k, v := range header {
-		r.Header[k] = v
-	}
+	maps.Copy(r.Header, header)
 	route, params, err := router.FindRoute(r)
 	if err != nil {
 		return []string{"route: " + err.Error()}

@@ -1,10 +1,14 @@
 // Command requestspec writes the request side of an OpenAPI document as
-// compact JSON: its paths, each operation's parameters and request body,
-// and the components they use, without responses, documentation, examples
-// or extensions. The orders function validates requests against it: it
-// decodes in half the time of the whole document, on every cold start.
-// Operations with a tag that oapi-codegen's configuration excludes are left
-// out, as oapi-codegen leaves them out of the server.
+// compact JSON: its paths, each operation's parameters, request body and
+// security, and the components those reference, without responses,
+// documentation, examples or extensions. The orders function validates
+// requests against it: it decodes in half the time of the whole document,
+// on every cold start. Operations with a tag that oapi-codegen's
+// configuration excludes are left out, as oapi-codegen leaves them out of
+// the server.
+//
+// It fails on any member it does not know at the document, path, operation
+// or components level, rather than drop something validation might read.
 //
 // Usage: requestspec api.yaml oapi-codegen.yaml requests.json
 package main
@@ -48,60 +52,15 @@ func run(in, codegenConfig, out string) error {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return fmt.Errorf("decode %s: %w", in, err)
 	}
-	raw, err = json.Marshal(requestSide(doc, excluded))
+	side, err := requestSide(doc, excluded)
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	raw, err = json.Marshal(side)
 	if err != nil {
 		return fmt.Errorf("encode the request side: %w", err)
 	}
 	return os.WriteFile(out, append(raw, '\n'), 0o600) //nolint:gosec // A path given by go generate.
-}
-
-// requestSide keeps what request validation reads. Every operation keeps a
-// default response, so that the result is still a valid OpenAPI document.
-func requestSide(doc map[string]any, excluded []string) map[string]any {
-	info, _ := doc["info"].(map[string]any)
-	out := map[string]any{
-		"openapi": doc["openapi"],
-		"info":    map[string]any{"title": info["title"], "version": info["version"]},
-	}
-	paths := map[string]any{}
-	for path, v := range objects(doc["paths"]) {
-		item := map[string]any{}
-		for key, v := range v {
-			switch {
-			case key == "parameters":
-				item[key] = parameters(v)
-			case isMethod(key) && !tagged(mapOf(v), excluded):
-				item[key] = operation(mapOf(v))
-			}
-		}
-		if len(item) > 0 && (len(item) > 1 || item["parameters"] == nil) {
-			paths[path] = item
-		}
-	}
-	out["paths"] = paths
-	components := map[string]any{}
-	for _, kind := range []string{"schemas", "parameters", "requestBodies", "securitySchemes"} {
-		c, ok := mapOf(doc["components"])[kind]
-		if !ok {
-			continue
-		}
-		kept := map[string]any{}
-		for name, v := range objects(c) {
-			switch kind {
-			case "schemas":
-				kept[name] = schema(v)
-			case "parameters":
-				kept[name] = parameter(v)
-			case "requestBodies":
-				kept[name] = requestBody(v)
-			default:
-				kept[name] = v
-			}
-		}
-		components[kind] = kept
-	}
-	out["components"] = components
-	return out
 }
 
 // excludedTags reads output-options.exclude-tags from oapi-codegen's
@@ -117,9 +76,221 @@ func excludedTags(path string) ([]string, error) {
 		} `yaml:"output-options"`
 	}
 	if err := yaml.Unmarshal(raw, &cfg); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
 	return cfg.OutputOptions.ExcludeTags, nil
+}
+
+// What each level keeps and drops; any other member is an error. The
+// document's servers go: the validation middleware ignores them
+// (DoNotValidateServers).
+var (
+	documentKeeps = []string{"openapi", "security"}
+	documentDrops = []string{"info", "servers", "tags", "externalDocs", "paths", "components"}
+	pathKeeps     = []string{"servers", "parameters"}
+	pathDrops     = []string{"summary", "description"}
+	opKeeps       = []string{"operationId", "parameters", "requestBody", "security", "servers"}
+	opDrops       = []string{"tags", "summary", "description", "externalDocs", "responses", "callbacks", "deprecated"}
+	componentKind = []string{"schemas", "parameters", "requestBodies", "securitySchemes"}
+	componentDrop = []string{"responses", "headers", "examples", "links", "callbacks"}
+	methods       = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+)
+
+// requestSide keeps what request validation reads. Every operation gets a
+// default response, so that the result is still a valid OpenAPI document.
+func requestSide(doc map[string]any, excluded []string) (map[string]any, error) {
+	out, err := members(doc, documentKeeps, documentDrops, "the document")
+	if err != nil {
+		return nil, err
+	}
+	info := mapOf(doc["info"])
+	out["info"] = map[string]any{"title": info["title"], "version": info["version"]}
+
+	paths := map[string]any{}
+	for path, v := range mapOf(doc["paths"]) {
+		item, err := pathItem(mapOf(v), excluded, path)
+		if err != nil {
+			return nil, err
+		}
+		if item != nil {
+			paths[path] = item
+		}
+	}
+	out["paths"] = paths
+
+	components := mapOf(doc["components"])
+	for kind := range components {
+		if !strings.HasPrefix(kind, "x-") && !slices.Contains(componentKind, kind) && !slices.Contains(componentDrop, kind) {
+			return nil, fmt.Errorf("components: %q is unknown here; teach internal/requestspec whether validation reads it", kind)
+		}
+	}
+	out["components"] = reachable(out, components)
+	return out, nil
+}
+
+// pathItem is a path's request side, or nil when none of its operations
+// is kept.
+func pathItem(item map[string]any, excluded []string, path string) (map[string]any, error) {
+	out := map[string]any{}
+	hasOperation := false
+	for key, v := range item {
+		switch {
+		case slices.Contains(methods, key):
+			op := mapOf(v)
+			if tagged(op, excluded) {
+				continue
+			}
+			kept, err := operation(op, key+" "+path)
+			if err != nil {
+				return nil, err
+			}
+			out[key] = kept
+			hasOperation = true
+		case slices.Contains(pathKeeps, key):
+			out[key] = strip(v)
+		case slices.Contains(pathDrops, key), strings.HasPrefix(key, "x-"):
+		default:
+			return nil, fmt.Errorf("path %s: %q is unknown here; teach internal/requestspec whether validation reads it", path, key)
+		}
+	}
+	if !hasOperation {
+		return nil, nil
+	}
+	return out, nil
+}
+
+func operation(op map[string]any, name string) (map[string]any, error) {
+	out, err := members(op, opKeeps, opDrops, name)
+	if err != nil {
+		return nil, err
+	}
+	out["responses"] = map[string]any{"default": map[string]any{"description": ""}}
+	return out, nil
+}
+
+// members keeps the members of m named in keeps, stripped of
+// documentation, and drops those named in drops and extensions; any other
+// member is an error.
+func members(m map[string]any, keeps, drops []string, where string) (map[string]any, error) {
+	out := map[string]any{}
+	for key, v := range m {
+		switch {
+		case slices.Contains(keeps, key):
+			out[key] = strip(v)
+		case slices.Contains(drops, key), strings.HasPrefix(key, "x-"):
+		default:
+			return nil, fmt.Errorf("%s: %q is unknown here; teach internal/requestspec whether validation reads it", where, key)
+		}
+	}
+	return out, nil
+}
+
+// strip removes documentation (description, summary, title, example,
+// examples, externalDocs, extensions) from a value and everything in it,
+// except where members are names or values, not keywords: under
+// properties, enum, default and const.
+func strip(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for key, x := range v {
+			switch {
+			case key == "properties":
+				props := map[string]any{}
+				for name, p := range mapOf(x) {
+					props[name] = strip(p)
+				}
+				out[key] = props
+			case key == "enum", key == "default", key == "const":
+				out[key] = x
+			case isDocumentation(key):
+			default:
+				out[key] = strip(x)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = strip(x)
+		}
+		return out
+	}
+	return v
+}
+
+func isDocumentation(key string) bool {
+	switch key {
+	case "description", "summary", "title", "example", "examples", "externalDocs":
+		return true
+	}
+	return strings.HasPrefix(key, "x-")
+}
+
+// reachable keeps the components that the paths and the document's
+// security reference, directly or through other components, stripped of
+// documentation; security schemes are all kept, as security names them
+// without a reference.
+func reachable(doc map[string]any, components map[string]any) map[string]any {
+	out := map[string]any{}
+	if schemes, ok := components["securitySchemes"]; ok {
+		out["securitySchemes"] = strip(schemes)
+	}
+	seen := map[string]bool{}
+	queue := refs(doc, nil)
+	for len(queue) > 0 {
+		ref := queue[0]
+		queue = queue[1:]
+		if seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		kind, name, ok := componentRef(ref)
+		if !ok || !slices.Contains(componentKind, kind) {
+			continue
+		}
+		c, ok := mapOf(components[kind])[name]
+		if !ok {
+			continue
+		}
+		kept := mapOf(out[kind])
+		if kept == nil {
+			kept = map[string]any{}
+			out[kind] = kept
+		}
+		kept[name] = strip(c)
+		queue = refs(c, queue)
+	}
+	return out
+}
+
+// refs appends every $ref in v to list.
+func refs(v any, list []string) []string {
+	switch v := v.(type) {
+	case map[string]any:
+		for key, x := range v {
+			if s, ok := x.(string); ok && key == "$ref" {
+				list = append(list, s)
+				continue
+			}
+			list = refs(x, list)
+		}
+	case []any:
+		for _, x := range v {
+			list = refs(x, list)
+		}
+	}
+	return list
+}
+
+// componentRef splits "#/components/schemas/Order" into its kind and name.
+func componentRef(ref string) (kind, name string, ok bool) {
+	rest, ok := strings.CutPrefix(ref, "#/components/")
+	if !ok {
+		return "", "", false
+	}
+	kind, name, ok = strings.Cut(rest, "/")
+	return kind, name, ok && !strings.Contains(name, "/")
 }
 
 // tagged reports whether op has one of tags.
@@ -133,121 +304,8 @@ func tagged(op map[string]any, tags []string) bool {
 	return false
 }
 
-func isMethod(key string) bool {
-	switch strings.ToUpper(key) {
-	case "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE":
-		return true
-	}
-	return false
-}
-
-func operation(op map[string]any) map[string]any {
-	out := map[string]any{"responses": map[string]any{"default": map[string]any{"description": ""}}}
-	for key, v := range op {
-		switch key {
-		case "operationId", "security":
-			out[key] = v
-		case "parameters":
-			out[key] = parameters(v)
-		case "requestBody":
-			out[key] = requestBody(mapOf(v))
-		}
-	}
-	return out
-}
-
-func parameters(v any) []any {
-	list, _ := v.([]any)
-	out := make([]any, len(list))
-	for i, p := range list {
-		out[i] = parameter(mapOf(p))
-	}
-	return out
-}
-
-func parameter(p map[string]any) map[string]any {
-	return pick(p, map[string]func(any) any{
-		"$ref": keep, "name": keep, "in": keep, "required": keep, "style": keep, "explode": keep,
-		"allowEmptyValue": keep, "allowReserved": keep, "schema": schema, "content": content,
-	})
-}
-
-func requestBody(b map[string]any) map[string]any {
-	return pick(b, map[string]func(any) any{"$ref": keep, "required": keep, "content": content})
-}
-
-func content(v any) any {
-	out := map[string]any{}
-	for mediaType, m := range mapOf(v) {
-		out[mediaType] = pick(mapOf(m), map[string]func(any) any{"schema": schema, "encoding": keep})
-	}
-	return out
-}
-
-// schema drops a schema's documentation (description, title, examples,
-// extensions) and keeps every keyword that validation reads; a member
-// named like a keyword under properties is a name, not a keyword.
-func schema(v any) any {
-	s := mapOf(v)
-	out := map[string]any{}
-	for key, v := range s {
-		switch key {
-		case "description", "title", "example", "examples", "externalDocs", "xml":
-		case "properties":
-			props := map[string]any{}
-			for name, p := range mapOf(v) {
-				props[name] = schema(p)
-			}
-			out[key] = props
-		case "items", "not":
-			out[key] = schema(v)
-		case "additionalProperties":
-			if _, isSchema := v.(map[string]any); isSchema {
-				out[key] = schema(v)
-			} else {
-				out[key] = v
-			}
-		case "allOf", "oneOf", "anyOf":
-			list, _ := v.([]any)
-			kept := make([]any, len(list))
-			for i, x := range list {
-				kept[i] = schema(x)
-			}
-			out[key] = kept
-		default:
-			if !strings.HasPrefix(key, "x-") {
-				out[key] = v
-			}
-		}
-	}
-	return out
-}
-
-func keep(v any) any { return v }
-
-// pick keeps the members of m named in keys, each passed through its
-// function.
-func pick(m map[string]any, keys map[string]func(any) any) map[string]any {
-	out := map[string]any{}
-	for key, v := range m {
-		if f, ok := keys[key]; ok {
-			out[key] = f(v)
-		}
-	}
-	return out
-}
-
+// mapOf is v as an object, or nil when it is none.
 func mapOf(v any) map[string]any {
 	m, _ := v.(map[string]any)
 	return m
-}
-
-// objects is an object whose members are objects.
-func objects(v any) map[string]map[string]any {
-	m := mapOf(v)
-	out := make(map[string]map[string]any, len(m))
-	for k, x := range m {
-		out[k] = mapOf(x)
-	}
-	return out
 }
