@@ -38,7 +38,8 @@ How each is measured:
   real Runtime API; the bare handler (` + "`tests/bench/baseline`" + `) only
   decodes the event and does one PutItem, with a DynamoDB client made the
   usual way (` + "`config.LoadDefaultConfig`" + `). Both are built the same way, run
-  one invocation at a time against the same moto_server, alternately.
+  one invocation at a time against the same moto_server, in pairs, each
+  going first in every other pair; the ratio is the median of the pairs'.
 - **Handler overhead**: creates through the whole function (validation,
   logs, metrics, idempotency, the X-Ray trace id) with DynamoDB answered in
   process by ` + "`src/dynamo/dynamotest`" + `, so that the SDK's own request building,
@@ -62,10 +63,12 @@ touches, so its transactions (a create is one) slow down as the tables fill,
 which DynamoDB's do not. The emulator runs each bootstrap with the
 function's variables only, as Lambda does: a CA bundle named by this
 machine's ` + "`AWS_CA_BUNDLE`" + ` made the bare handler's ` + "`LoadDefaultConfig`" + ` 3–4 ms slower.
+The CPU is not Lambda's: a 256 MB function gets a fraction of a vCPU.
 
-Where the cold path goes (` + "`GODEBUG=inittrace=1`" + `, and timestamps in a
-throwaway build of the bootstrap), the orders function against the bare
-handler, 7–10 ms more in all:
+Where the cold path goes, as analysed on 2026-11-27 on the machine above
+(` + "`GODEBUG=inittrace=1`" + `, and timestamps in a throwaway build of the bootstrap;
+the table is this run's, the figures below are from then): the orders
+function against the bare handler, 7–10 ms more in all:
 
 - **Up to ` + "`main`" + `**, 3–5 ms more: package initialization takes about 6 ms
   against 2.5 ms, and 3.7 ms of it is one package,
@@ -74,9 +77,9 @@ handler, 7–10 ms more in all:
   oapi-codegen and its validation middleware accept imports it. It is the
   price of validating requests against the spec in the function.
 - **Building the function**, about 1.3 ms, most of it decoding the spec that
-  requests are validated against: its request side only (` + "`src/api/requests.json`" + `,
-  1.3 ms against 2.7 ms for the whole spec, timed alone), from JSON (2.7×
-  faster than from YAML).
+  requests are validated against: only its request side
+  (` + "`src/api/requests.json`" + `), which decodes in half the time of the whole
+  spec, and from JSON, 2.7× faster than from YAML.
 - **Until the first invocation**, about 0.7 ms more, with a first garbage
   collection running: the collector is paused from before the schema
   package's init until the function is ready (` + "`src/coldstart`" + `), and then

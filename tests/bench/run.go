@@ -560,13 +560,16 @@ func rie(ctx context.Context, work string) (string, error) {
 	return filepath.Join(work, "aws-lambda-rie"), nil
 }
 
-// lambdaEnv is a process environment as Lambda gives a function: the
-// function's variables, a PATH and HOME, and none of this shell's AWS
-// settings (a profile, a CA bundle, shared config files), which would slow
-// the bare handler's LoadDefaultConfig as they never do in Lambda.
+// lambdaEnv is the environment a bootstrap gets here: the function's
+// variables and PATH, and none of this shell's settings (an AWS profile, a
+// CA bundle, shared config files, GOGC), which would slow the bare
+// handler's LoadDefaultConfig, or either bootstrap, as they never do in
+// Lambda. The shared files are pointed nowhere, as Lambda has none. (The
+// CPU is not Lambda's: a 256 MB function gets a fraction of a vCPU, the
+// bench all of this machine.)
 func lambdaEnv(vars map[string]string) []string {
 	env := []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(),
+		"PATH=" + os.Getenv("PATH"),
 		"AWS_CONFIG_FILE=/nonexistent", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent",
 	}
 	for k, v := range vars {
@@ -700,16 +703,25 @@ func coldPath(ctx context.Context, r *report, work string, t tables) error {
 		return time.Since(start), nil
 	}
 	var a, b []time.Duration
-	for range coldRuns {
-		da, err := first(ours)
-		if err != nil {
+	timed := func(bootstrap string, into *[]time.Duration) func() error {
+		return func() error {
+			d, err := first(bootstrap)
+			*into = append(*into, d)
 			return err
 		}
-		db, err := first(bare)
-		if err != nil {
-			return err
+	}
+	for i := range coldRuns {
+		// Each goes first in every other pair, so that neither always
+		// follows the other's exit.
+		pair := []func() error{timed(ours, &a), timed(bare, &b)}
+		if i%2 == 1 {
+			slices.Reverse(pair)
 		}
-		a, b = append(a, da), append(b, db)
+		for _, run := range pair {
+			if err := run(); err != nil {
+				return err
+			}
+		}
 	}
 	// The ratio pair by pair, A and B run back to back, holds when the
 	// machine's speed drifts during the run; its median is the figure.
