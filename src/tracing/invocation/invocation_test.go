@@ -163,8 +163,7 @@ func (f *failing) Shutdown(context.Context) error {
 func TestExportFailureAndShutdown(t *testing.T) {
 	t.Parallel()
 	exp := &failing{}
-	p := invocation.NewSpanProcessor(exp)
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	p, tp := withProcessor(exp)
 	_, s := tp.Tracer("test").Start(context.Background(), "span")
 	s.End()
 	require.ErrorContains(t, p.Shutdown(context.Background()), "tracing: export 1 spans: collector unreachable")
@@ -176,8 +175,7 @@ func TestExportFailureAndShutdown(t *testing.T) {
 func TestAfterShutdown(t *testing.T) {
 	t.Parallel()
 	exp := tracetest.NewInMemoryExporter()
-	p := invocation.NewSpanProcessor(exp)
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	p, tp := withProcessor(exp)
 	_, s := tp.Tracer("test").Start(context.Background(), "late")
 	require.NoError(t, p.Shutdown(context.Background()))
 	exp.Reset()
@@ -191,8 +189,7 @@ func TestAfterShutdown(t *testing.T) {
 func TestFlushWithADoneContext(t *testing.T) {
 	t.Parallel()
 	exp := tracetest.NewInMemoryExporter()
-	p := invocation.NewSpanProcessor(exp)
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	p, tp := withProcessor(exp)
 	_, s := tp.Tracer("test").Start(context.Background(), "span")
 	s.End()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -201,6 +198,12 @@ func TestFlushWithADoneContext(t *testing.T) {
 	assert.Empty(t, exp.GetSpans())
 	require.NoError(t, p.ForceFlush(context.Background()))
 	assert.Len(t, exp.GetSpans(), 1)
+}
+
+// withProcessor is a tracer provider whose processor exports to exp.
+func withProcessor(exp sdktrace.SpanExporter) (*invocation.SpanProcessor, *sdktrace.TracerProvider) {
+	p := invocation.NewSpanProcessor(exp)
+	return p, sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
 }
 
 // serial is an exporter that notices exports running at once.
@@ -230,8 +233,7 @@ func (*serial) Shutdown(context.Context) error { return nil }
 func TestOverlappingFlushesExportOneAtATime(t *testing.T) {
 	t.Parallel()
 	exp := &serial{}
-	p := invocation.NewSpanProcessor(exp)
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	p, tp := withProcessor(exp)
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
