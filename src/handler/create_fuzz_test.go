@@ -189,6 +189,9 @@ func FuzzCreateBody(f *testing.F) {
 		case rec.Code >= 400:
 			unnamed := requireProblem(t, rec.Code, rec.Header().Values("Content-Type"), rec.Body.String(), "body %q", body)
 			require.Empty(t, unnamed, "every entry of errors names the failing part: %s", rec.Body)
+			if want.valid && want.duplicate && rec.Code == http.StatusBadRequest {
+				return // Refused as not JSON before the count is read: fine.
+			}
 			if want.valid && !want.plainCount {
 				// JSON Schema counts 1.0 and 1e2 as integers; the service
 				// asks for them written as whole numbers, naming the member.
