@@ -118,11 +118,10 @@ func requestSide(doc map[string]any, excluded []string) (map[string]any, error) 
 	}
 	out["paths"] = paths
 
+	// Only known kinds; reachable keeps what the paths use.
 	components := mapOf(doc["components"])
-	for kind := range components {
-		if !strings.HasPrefix(kind, "x-") && !slices.Contains(componentKind, kind) && !slices.Contains(componentDrop, kind) {
-			return nil, fmt.Errorf("components: %q is unknown here; teach internal/requestspec whether validation reads it", kind)
-		}
+	if _, err := members(components, nil, slices.Concat(componentKind, componentDrop), "components"); err != nil {
+		return nil, err
 	}
 	out["components"] = reachable(out, components)
 	return out, nil
@@ -131,27 +130,22 @@ func requestSide(doc map[string]any, excluded []string) (map[string]any, error) 
 // pathItem is a path's request side, or nil when none of its operations
 // is kept.
 func pathItem(item map[string]any, excluded []string, path string) (map[string]any, error) {
-	out := map[string]any{}
+	out, err := members(item, pathKeeps, slices.Concat(pathDrops, methods), "path "+path)
+	if err != nil {
+		return nil, err
+	}
 	hasOperation := false
-	for key, v := range item {
-		switch {
-		case slices.Contains(methods, key):
-			op := mapOf(v)
-			if tagged(op, excluded) {
-				continue
-			}
-			kept, err := operation(op, key+" "+path)
-			if err != nil {
-				return nil, err
-			}
-			out[key] = kept
-			hasOperation = true
-		case slices.Contains(pathKeeps, key):
-			out[key] = strip(v)
-		case slices.Contains(pathDrops, key), strings.HasPrefix(key, "x-"):
-		default:
-			return nil, fmt.Errorf("path %s: %q is unknown here; teach internal/requestspec whether validation reads it", path, key)
+	for _, method := range methods {
+		op, ok := item[method].(map[string]any)
+		if !ok || tagged(op, excluded) {
+			continue
 		}
+		kept, err := operation(op, method+" "+path)
+		if err != nil {
+			return nil, err
+		}
+		out[method] = kept
+		hasOperation = true
 	}
 	if !hasOperation {
 		return nil, nil
@@ -169,15 +163,15 @@ func operation(op map[string]any, name string) (map[string]any, error) {
 }
 
 // members keeps the members of m named in keeps, stripped of
-// documentation, and drops those named in drops and extensions; any other
-// member is an error.
-func members(m map[string]any, keeps, drops []string, where string) (map[string]any, error) {
+// documentation, and leaves out those named in others (dropped, or the
+// caller's to handle) and extensions; any other member is an error.
+func members(m map[string]any, keeps, others []string, where string) (map[string]any, error) {
 	out := map[string]any{}
 	for key, v := range m {
 		switch {
 		case slices.Contains(keeps, key):
 			out[key] = strip(v)
-		case slices.Contains(drops, key), strings.HasPrefix(key, "x-"):
+		case slices.Contains(others, key), strings.HasPrefix(key, "x-"):
 		default:
 			return nil, fmt.Errorf("%s: %q is unknown here; teach internal/requestspec whether validation reads it", where, key)
 		}
