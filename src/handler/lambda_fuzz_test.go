@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -178,10 +176,7 @@ func multiValues(m map[string]string) map[string][]string {
 // absent from the event, as API Gateway leaves it null.
 func FuzzLambda(f *testing.F) {
 	for _, file := range []string{"create_order.json", "get_order.json", "delete_order.json", "list_orders.json"} {
-		raw, err := os.ReadFile(filepath.Join("..", "..", "events", file))
-		require.NoError(f, err)
-		var e events.APIGatewayProxyRequest
-		require.NoError(f, json.Unmarshal(raw, &e))
+		e := loadEvent(f, file)
 		f.Add(e.HTTPMethod, e.Path, e.Resource, unfuzzHeaders(multiValues(e.Headers)), unfuzzHeaders(e.MultiValueHeaders),
 			unfuzzQuery(multiValues(e.QueryStringParameters)), unfuzzQuery(e.MultiValueQueryStringParameters), e.IsBase64Encoded, e.Body)
 	}

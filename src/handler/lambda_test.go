@@ -99,12 +99,12 @@ func lambdaFunc(t *testing.T, h http.Handler) handler.LambdaFunc {
 	return handler.Lambda(h, handler.Telemetry{Log: logging.New(io.Discard, slog.LevelInfo), Metrics: emitter})
 }
 
-func loadEvent(t *testing.T, file string) events.APIGatewayProxyRequest {
-	t.Helper()
+func loadEvent(tb testing.TB, file string) events.APIGatewayProxyRequest {
+	tb.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "..", "events", file))
-	require.NoError(t, err)
+	require.NoError(tb, err)
 	var event events.APIGatewayProxyRequest
-	require.NoError(t, json.Unmarshal(raw, &event))
+	require.NoError(tb, json.Unmarshal(raw, &event))
 	return event
 }
 
