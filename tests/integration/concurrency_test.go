@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/go-sam-blueprint/orders/src/handler"
 	"github.com/go-sam-blueprint/orders/src/idempotency"
 	"github.com/go-sam-blueprint/orders/src/orders"
+	"github.com/go-sam-blueprint/orders/tests/localapi"
 )
 
 // The tests in this file race HTTP requests through the stack as deployed
@@ -50,7 +50,7 @@ type stack struct {
 	client *http.Client
 	db     *dynamodb.Client
 	table  string
-	logs   *lockedBuffer // the handler's log lines, shown when a test fails
+	logs   *localapi.Buffer // the handler's log lines, shown when a test fails
 }
 
 // newStack serves the orders API with creates made idempotent as src/app
@@ -66,7 +66,7 @@ func newStackWith(t *testing.T, idem func(*guardFixture) orders.Idempotency) *st
 	f := newGuardFixture(t)
 	svc, err := orders.NewService(f.store, orders.WithIdempotency(idem(f)))
 	require.NoError(t, err)
-	logs := &lockedBuffer{}
+	logs := &localapi.Buffer{}
 	h, err := handler.New(svc, slog.New(slog.NewJSONHandler(logs, nil)))
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
@@ -331,22 +331,4 @@ func TestConcurrentGetsAndDeletesOfOneOrder(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, after.status, "round %d: the order is gone", round)
 	}
 	assert.Empty(t, s.storedIDs(t), "every order was deleted")
-}
-
-// lockedBuffer is a strings.Builder safe for concurrent writers.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

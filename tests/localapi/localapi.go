@@ -33,8 +33,8 @@ type Runner struct {
 	exited chan struct{}
 }
 
-// Buffer collects a process's output as it comes: safe for one writer and
-// readers at once.
+// Buffer collects output as it comes: safe for concurrent writers and
+// readers.
 type Buffer struct {
 	mu  sync.Mutex
 	buf strings.Builder
