@@ -84,7 +84,7 @@ test: ## Run every test: unit, integration, e2e, generated-code drift, template 
 	@./scripts/docs-assets
 	$(GO) vet ./...
 	$(GO) test -race ./...
-	$(GO) test -race -tags otlp ./src/tracing/... # the TAGS=otlp build's exporter
+	$(GO) test -race -tags otlp ./src/platform/tracing/... # the TAGS=otlp build's exporter
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s
 	@$(MAKE) --no-print-directory validate
 
@@ -92,7 +92,7 @@ test: ## Run every test: unit, integration, e2e, generated-code drift, template 
 unit: ## Run the unit tests (beside the code, under src/)
 	@./scripts/docs-assets
 	$(GO) test -race ./src/...
-	$(GO) test -race -tags otlp ./src/tracing/...
+	$(GO) test -race -tags otlp ./src/platform/tracing/...
 
 .PHONY: integration
 integration: ## Run the data-access tests against moto_server

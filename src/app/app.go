@@ -15,21 +15,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/go-sam-blueprint/orders/src/config"
-	"github.com/go-sam-blueprint/orders/src/dynamo"
-	"github.com/go-sam-blueprint/orders/src/flags"
-	"github.com/go-sam-blueprint/orders/src/handler"
-	"github.com/go-sam-blueprint/orders/src/idempotency"
-	"github.com/go-sam-blueprint/orders/src/logging"
-	"github.com/go-sam-blueprint/orders/src/metrics"
+	"github.com/go-sam-blueprint/orders/src/platform/config"
+	"github.com/go-sam-blueprint/orders/src/orders/dynamo"
+	"github.com/go-sam-blueprint/orders/src/platform/flags"
+	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
+	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
+	"github.com/go-sam-blueprint/orders/src/platform/logging"
+	"github.com/go-sam-blueprint/orders/src/platform/metrics"
 	"github.com/go-sam-blueprint/orders/src/orders"
-	"github.com/go-sam-blueprint/orders/src/tracing"
+	"github.com/go-sam-blueprint/orders/src/platform/tracing"
 )
 
 // The SDK's retries of a failed DynamoDB call (throttled, 5xx, dropped
 // connection): 3 attempts in all, with jittered backoff of at most 1 s
 // each, so at most 2 s of waiting in a 10 s function. Each attempt is cut
-// short by the invocation's deadline too (handler.Lambda), so a call
+// short by the invocation's deadline too (httpapi.Lambda), so a call
 // never outlives the function: when DynamoDB keeps failing, the client gets
 // a 503 or 504 problem in time, and retries.
 const (
@@ -53,7 +53,7 @@ func newRetryer() aws.Retryer {
 // The DynamoDB client is built from cfg.AWS, the endpoint included, so the
 // same binary talks to AWS or to a local DynamoDB; dbOpts change its
 // options last (tests and benchmarks give it an HTTP client of their own).
-func New(ctx context.Context, cfg config.Config, out io.Writer, dbOpts ...func(*dynamodb.Options)) (handler.LambdaFunc, error) {
+func New(ctx context.Context, cfg config.Config, out io.Writer, dbOpts ...func(*dynamodb.Options)) (httpapi.LambdaFunc, error) {
 	log := logging.New(out, cfg.LogLevel,
 		slog.String("service", cfg.ServiceName),
 		slog.String("function_version", cfg.FunctionVersion))
@@ -86,11 +86,11 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, dbOpts ...func(*
 	if err != nil {
 		return nil, fmt.Errorf("orders service: %w", err)
 	}
-	h, err := handler.New(svc, log)
+	h, err := httpapi.New(svc, log)
 	if err != nil {
 		return nil, fmt.Errorf("http handler: %w", err)
 	}
-	return handler.Lambda(h, handler.Telemetry{Log: log, Metrics: emitter, FlushTraces: flushTraces}), nil
+	return httpapi.Lambda(h, httpapi.Telemetry{Log: log, Metrics: emitter, FlushTraces: flushTraces}), nil
 }
 
 // newDynamoDB builds the client from config.AWS alone, without the SDK's

@@ -12,14 +12,14 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-sam-blueprint/orders/src/dynamo/dynamotest"
-	"github.com/go-sam-blueprint/orders/src/handler"
+	"github.com/go-sam-blueprint/orders/src/orders/dynamo/dynamotest"
+	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
 )
 
 // newFunction is the orders function as deployed, with DynamoDB answered
 // in process by a fake HTTP transport, so that the SDK's own serialization
 // runs too.
-func newFunction(tb testing.TB) (handler.LambdaFunc, *dynamotest.Transport) {
+func newFunction(tb testing.TB) (httpapi.LambdaFunc, *dynamotest.Transport) {
 	tb.Helper()
 	transport := dynamotest.NewTransport()
 	fn, err := newTestFunction(closedAgent, transport.Client(), io.Discard)

@@ -20,8 +20,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/src/api"
-	"github.com/go-sam-blueprint/orders/src/dynamo/dynamotest"
-	"github.com/go-sam-blueprint/orders/src/handler"
+	"github.com/go-sam-blueprint/orders/src/orders/dynamo/dynamotest"
+	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
 )
 
 // The tests in this file inject DynamoDB failures where they happen in
@@ -51,7 +51,7 @@ func (b *lockedBuffer) String() string {
 // answered in process (dynamotest.Transport) behind a FaultTransport, and
 // the AppConfig agent at agentURL.
 type faultyFunction struct {
-	fn     handler.LambdaFunc
+	fn     httpapi.LambdaFunc
 	faults *dynamotest.FaultTransport
 	out    *lockedBuffer
 }
@@ -352,7 +352,7 @@ func TestDeadline(t *testing.T) {
 // flags fall back to their defaults (premium false), with a warning.
 func TestFlagsAgentFailures(t *testing.T) {
 	t.Parallel()
-	flagsJSON, err := os.ReadFile(filepath.Join("..", "flags", "flags.json"))
+	flagsJSON, err := os.ReadFile(filepath.Join("..", "orders", "flags.json"))
 	require.NoError(t, err)
 	serve := func(status int, body string, delay time.Duration) string {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -14,8 +14,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/go-sam-blueprint/orders/src/metrics"
-	"github.com/go-sam-blueprint/orders/src/tracing"
+	"github.com/go-sam-blueprint/orders/src/platform/metrics"
+	"github.com/go-sam-blueprint/orders/src/platform/tracing"
 )
 
 // ErrNotFound reports that no order has the requested id.

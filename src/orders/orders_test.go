@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-sam-blueprint/orders/src/idempotency"
-	"github.com/go-sam-blueprint/orders/src/metrics"
+	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
+	"github.com/go-sam-blueprint/orders/src/platform/metrics"
 	"github.com/go-sam-blueprint/orders/src/orders"
 	"github.com/go-sam-blueprint/orders/src/orders/orderstest"
 )

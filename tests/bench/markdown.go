@@ -42,7 +42,7 @@ How each is measured:
   going first in every other pair; the ratio is the median of the pairs'.
 - **Handler overhead**: creates through the whole function (validation,
   logs, metrics, idempotency, the X-Ray trace id) with DynamoDB answered in
-  process by ` + "`src/dynamo/dynamotest`" + `, so that the SDK's own request building,
+  process by ` + "`src/orders/dynamo/dynamotest`" + `, so that the SDK's own request building,
   signing and parsing run; each invocation timed on its own. Twice: as
   deployed, where spans are not recorded in process, and with every span
   recorded and exported at the end of each invocation, as a ` + "`TAGS=otlp`" + `
@@ -82,7 +82,7 @@ function against the bare handler, 7–10 ms more in all:
   spec, and from JSON, 2.7× faster than from YAML.
 - **Until the first invocation**, about 0.7 ms more, with a first garbage
   collection running: the collector is paused from before the schema
-  package's init until the function is ready (` + "`src/coldstart`" + `), and then
+  package's init until the function is ready (` + "`src/platform/coldstart`" + `), and then
   collects what init allocated. Resuming it after the first invocation
   instead made no difference that the bench could see.
 - **The first create**, about 1.7 ms more: request validation, logs and
@@ -90,7 +90,7 @@ function against the bare handler, 7–10 ms more in all:
   round trip), which moto answers more slowly than the bare handler's
   PutItem.
 - **Not paid**: the SDK's ` + "`config`" + ` package. The function builds its DynamoDB
-  client from the variables Lambda sets (` + "`config.AWS`" + ` in ` + "`src/config`" + `), which
+  client from the variables Lambda sets (` + "`config.AWS`" + ` in ` + "`src/platform/config`" + `), which
   leaves out the SSO, STS and sign-in clients (about 1 ms of package
   initialization, and 2 MB). The bare handler keeps ` + "`LoadDefaultConfig`" + `, as such a
   handler is written; against one that skips it too, the ratio measured

@@ -30,13 +30,13 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/go-sam-blueprint/orders/src/app"
-	"github.com/go-sam-blueprint/orders/src/config"
-	"github.com/go-sam-blueprint/orders/src/dynamo/dynamotest"
-	"github.com/go-sam-blueprint/orders/src/handler"
-	"github.com/go-sam-blueprint/orders/src/localdynamo"
-	"github.com/go-sam-blueprint/orders/src/sam"
-	"github.com/go-sam-blueprint/orders/src/tracing"
-	"github.com/go-sam-blueprint/orders/src/tracing/invocation"
+	"github.com/go-sam-blueprint/orders/src/platform/config"
+	"github.com/go-sam-blueprint/orders/src/orders/dynamo/dynamotest"
+	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
+	"github.com/go-sam-blueprint/orders/src/local/motoserver"
+	"github.com/go-sam-blueprint/orders/src/local/sam"
+	"github.com/go-sam-blueprint/orders/src/platform/tracing"
+	"github.com/go-sam-blueprint/orders/src/platform/tracing/invocation"
 	"github.com/go-sam-blueprint/orders/tests/repo"
 )
 
@@ -99,7 +99,7 @@ func run(smoke bool, out string) error {
 	defer os.RemoveAll(work)
 
 	fmt.Fprintln(os.Stderr, "bench: starting moto_server and the template's tables...")
-	moto, err := localdynamo.Start(ctx)
+	moto, err := motoserver.Start(ctx)
 	if err != nil {
 		return err
 	}
@@ -173,7 +173,7 @@ func newTables(ctx context.Context, endpoint, prefix string) (tables, error) {
 		Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider("bench", "bench", ""),
 	})
-	if err := localdynamo.CreateTables(ctx, db, defs, prefix); err != nil {
+	if err := motoserver.CreateTables(ctx, db, defs, prefix); err != nil {
 		return tables{}, err
 	}
 	return tables{endpoint: endpoint, prefix: prefix}, nil
@@ -205,7 +205,7 @@ func (c *counter) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // function is the orders function in this process, with its DynamoDB
 // traffic through client.
-func function(ctx context.Context, client *http.Client, t tables, opts ...func(*dynamodb.Options)) (handler.LambdaFunc, error) {
+func function(ctx context.Context, client *http.Client, t tables, opts ...func(*dynamodb.Options)) (httpapi.LambdaFunc, error) {
 	cfg, err := config.LoadFrom(t.env())
 	if err != nil {
 		return nil, err
@@ -260,7 +260,7 @@ func (q *requests) forID(e events.APIGatewayProxyRequest, id string) events.APIG
 }
 
 // invoke runs one event and requires a 200.
-func invoke(ctx context.Context, fn handler.LambdaFunc, e events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+func invoke(ctx context.Context, fn httpapi.LambdaFunc, e events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	resp, err := fn(ctx, e)
 	if err != nil {
 		return resp, err
@@ -456,7 +456,7 @@ func overhead(ctx context.Context, r *report) error {
 	defer otel.SetTracerProvider(otel.GetTracerProvider())
 	variants := []struct {
 		measure string
-		fn      handler.LambdaFunc
+		fn      httpapi.LambdaFunc
 		tracer  trace.TracerProvider
 	}{
 		{"handler overhead: create p50", deployed, noop.NewTracerProvider()},
@@ -493,7 +493,7 @@ func overhead(ctx context.Context, r *report) error {
 }
 
 // timeCreates times overheadPerRound creates, one by one.
-func timeCreates(ctx context.Context, q *requests, fn handler.LambdaFunc) ([]time.Duration, error) {
+func timeCreates(ctx context.Context, q *requests, fn httpapi.LambdaFunc) ([]time.Duration, error) {
 	d := make([]time.Duration, 0, overheadPerRound)
 	for range overheadPerRound {
 		e := q.newCreate()
@@ -506,9 +506,9 @@ func timeCreates(ctx context.Context, q *requests, fn handler.LambdaFunc) ([]tim
 	return d, nil
 }
 
-// flushing runs flush after each invocation of fn, as handler.Lambda does
+// flushing runs flush after each invocation of fn, as httpapi.Lambda does
 // with the exporter's flush.
-func flushing(fn handler.LambdaFunc, flush func(context.Context) error) handler.LambdaFunc {
+func flushing(fn httpapi.LambdaFunc, flush func(context.Context) error) httpapi.LambdaFunc {
 	return func(ctx context.Context, e events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 		resp, err := fn(ctx, e)
 		if ferr := flush(ctx); ferr != nil {

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/src/api"
-	"github.com/go-sam-blueprint/orders/src/docs"
+	"github.com/go-sam-blueprint/orders/src/platform/apidocs"
 )
 
 // chromium finds (or, as root with apt-get, installs) headless Chromium.
@@ -62,7 +62,7 @@ func TestSwaggerUICheckCanFail(t *testing.T) {
 	t.Parallel()
 	spec, err := api.GetSpec()
 	require.NoError(t, err)
-	h, err := docs.New(spec, fstest.MapFS{"README.md": {Data: []byte("no assets")}})
+	h, err := apidocs.New(spec, fstest.MapFS{"README.md": {Data: []byte("no assets")}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

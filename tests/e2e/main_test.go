@@ -117,7 +117,7 @@ func TestLocalRunnerFailsOnBusyPort(t *testing.T) {
 		t.Skip("API_URL is set: no local runner holds a port to collide with")
 	}
 	cmd := exec.Command(runnerBin)
-	cmd.Env = append(os.Environ(), "PORT="+portOf(baseURL), "TEMPLATE=../../template.yaml", "SPEC=../../api.yaml", "FLAGS_FILE=../../src/flags/flags.json")
+	cmd.Env = append(os.Environ(), "PORT="+portOf(baseURL), "TEMPLATE=../../template.yaml", "SPEC=../../api.yaml", "FLAGS_FILE=../../src/orders/flags.json")
 	out, err := cmd.CombinedOutput()
 	require.Error(t, err)
 	assert.Contains(t, string(out), "address already in use")

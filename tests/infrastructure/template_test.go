@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-sam-blueprint/orders/src/config"
-	"github.com/go-sam-blueprint/orders/src/flags"
+	"github.com/go-sam-blueprint/orders/src/platform/config"
+	"github.com/go-sam-blueprint/orders/src/platform/flags"
 	"github.com/go-sam-blueprint/orders/tests/cfn"
 	"github.com/go-sam-blueprint/orders/tests/repo"
 )
@@ -299,10 +299,10 @@ func TestTables(t *testing.T) {
 // AppConfig deploys exactly the repository's flags file.
 func TestFlagsDeployedAreTheRepositoryFile(t *testing.T) {
 	t.Parallel()
-	file, err := os.ReadFile(filepath.Join(repo.Root(), "src", "flags", "flags.json"))
+	file, err := os.ReadFile(filepath.Join(repo.Root(), "src", "orders", "flags.json"))
 	require.NoError(t, err)
 	content, _ := tmpl.Resources["FeatureFlagsVersion"].Properties["Content"].(string)
-	assert.JSONEq(t, string(file), content, "update FeatureFlagsVersion's Content in template.yaml to match src/flags/flags.json")
+	assert.JSONEq(t, string(file), content, "update FeatureFlagsVersion's Content in template.yaml to match src/orders/flags.json")
 	_, err = flags.Parse([]byte(content))
 	require.NoError(t, err)
 

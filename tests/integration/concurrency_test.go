@@ -20,14 +20,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-sam-blueprint/orders/src/handler"
-	"github.com/go-sam-blueprint/orders/src/idempotency"
+	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
+	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
 	"github.com/go-sam-blueprint/orders/src/orders"
 	"github.com/go-sam-blueprint/orders/tests/localapi"
 )
 
 // The tests in this file race HTTP requests through the stack as deployed
-// — handler.New over orders.Service, with dynamo.Orders and the
+// — httpapi.New over orders.Service, with dynamo.Orders and the
 // idempotency.Guard on moto_server's tables, wired as src/app wires them —
 // and check what DynamoDB holds afterwards.
 //
@@ -67,7 +67,7 @@ func newStackWith(t *testing.T, idem func(*guardFixture) orders.Idempotency) *st
 	svc, err := orders.NewService(f.store, orders.WithIdempotency(idem(f)))
 	require.NoError(t, err)
 	logs := &localapi.Buffer{}
-	h, err := handler.New(svc, slog.New(slog.NewJSONHandler(logs, nil)))
+	h, err := httpapi.New(svc, slog.New(slog.NewJSONHandler(logs, nil)))
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -23,11 +23,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/src/app"
-	"github.com/go-sam-blueprint/orders/src/config"
-	"github.com/go-sam-blueprint/orders/src/dynamo"
-	"github.com/go-sam-blueprint/orders/src/dynamo/dynamotest"
-	"github.com/go-sam-blueprint/orders/src/handler"
-	"github.com/go-sam-blueprint/orders/src/idempotency"
+	"github.com/go-sam-blueprint/orders/src/platform/config"
+	"github.com/go-sam-blueprint/orders/src/orders/dynamo"
+	"github.com/go-sam-blueprint/orders/src/orders/dynamo/dynamotest"
+	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
+	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
 	"github.com/go-sam-blueprint/orders/src/orders"
 )
 
@@ -39,7 +39,7 @@ import (
 // retryer, idempotency.Atomic, the Lambda adapter) on moto_server's
 // tables, through a FaultTransport.
 type faultyStack struct {
-	fn     handler.LambdaFunc
+	fn     httpapi.LambdaFunc
 	faults *dynamotest.FaultTransport
 	db     *dynamodb.Client // straight to moto_server, to look at the tables
 	orders string
@@ -250,7 +250,7 @@ func newGuardStack(t *testing.T) *guardStack {
 	require.NoError(t, err)
 	svc, err := orders.NewService(store, orders.WithIdempotency(guard))
 	require.NoError(t, err)
-	g.h, err = handler.New(svc, slog.New(slog.DiscardHandler))
+	g.h, err = httpapi.New(svc, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	return g
 }

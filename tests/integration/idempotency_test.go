@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-sam-blueprint/orders/src/dynamo"
-	"github.com/go-sam-blueprint/orders/src/idempotency"
+	"github.com/go-sam-blueprint/orders/src/orders/dynamo"
+	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
 	"github.com/go-sam-blueprint/orders/src/orders"
 )
 

@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-sam-blueprint/orders/src/localdynamo"
-	"github.com/go-sam-blueprint/orders/src/sam"
+	"github.com/go-sam-blueprint/orders/src/local/motoserver"
+	"github.com/go-sam-blueprint/orders/src/local/sam"
 )
 
 // endpoint is the moto_server that TestMain started.
@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	srv, err := localdynamo.Start(context.Background())
+	srv, err := motoserver.Start(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "integration tests need a local DynamoDB:", err)
 		return 1
@@ -65,7 +65,7 @@ func newDB(t *testing.T) (*dynamodb.Client, *countingClient, string) {
 	tables, err := tmpl.Tables()
 	require.NoError(t, err)
 	prefix := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()) + "-"
-	require.NoError(t, localdynamo.CreateTables(context.Background(), db, tables, prefix))
+	require.NoError(t, motoserver.CreateTables(context.Background(), db, tables, prefix))
 	counter.calls.Store(0)
 	return db, counter, prefix
 }

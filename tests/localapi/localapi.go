@@ -75,7 +75,7 @@ func Start(bin string, stdout io.Writer, env ...string) (*Runner, error) {
 		"PORT=0",
 		"TEMPLATE="+filepath.Join(repo.Root(), "template.yaml"),
 		"SPEC="+filepath.Join(repo.Root(), "api.yaml"),
-		"FLAGS_FILE="+filepath.Join(repo.Root(), "src", "flags", "flags.json"))
+		"FLAGS_FILE="+filepath.Join(repo.Root(), "src", "orders", "flags.json"))
 	r.cmd.Env = append(r.cmd.Env, env...)
 	r.cmd.Stdout = stdout
 	r.cmd.Stderr = &r.output

@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/go-sam-blueprint/orders/src/api"
-	"github.com/go-sam-blueprint/orders/src/docs"
-	"github.com/go-sam-blueprint/orders/src/handler"
+	"github.com/go-sam-blueprint/orders/src/platform/apidocs"
+	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
 )
 
 func main() {
@@ -18,11 +18,11 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	h, err := docs.New(spec, docs.Assets())
+	h, err := apidocs.New(spec, apidocs.Assets())
 	if err != nil {
 		fail(err)
 	}
-	lambda.Start(handler.Adapt(h))
+	lambda.Start(httpapi.Adapt(h))
 }
 
 // fail ends a start-up that cannot succeed; Lambda reports it as an init

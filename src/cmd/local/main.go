@@ -11,7 +11,7 @@
 // runner's own lines go to stderr.
 //
 // Usage: make run. PORT (3000; 0 picks a free port), TEMPLATE
-// (template.yaml), SPEC (api.yaml) and FLAGS_FILE (src/flags/flags.json)
+// (template.yaml), SPEC (api.yaml) and FLAGS_FILE (src/orders/flags.json)
 // override defaults.
 package main
 
@@ -38,12 +38,12 @@ import (
 
 	"github.com/go-sam-blueprint/orders/src/api"
 	"github.com/go-sam-blueprint/orders/src/app"
-	"github.com/go-sam-blueprint/orders/src/config"
-	"github.com/go-sam-blueprint/orders/src/docs"
-	"github.com/go-sam-blueprint/orders/src/gateway"
-	"github.com/go-sam-blueprint/orders/src/handler"
-	"github.com/go-sam-blueprint/orders/src/localdynamo"
-	"github.com/go-sam-blueprint/orders/src/sam"
+	"github.com/go-sam-blueprint/orders/src/platform/config"
+	"github.com/go-sam-blueprint/orders/src/platform/apidocs"
+	"github.com/go-sam-blueprint/orders/src/local/gateway"
+	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
+	"github.com/go-sam-blueprint/orders/src/local/motoserver"
+	"github.com/go-sam-blueprint/orders/src/local/sam"
 )
 
 func main() {
@@ -58,7 +58,7 @@ func run() error {
 	defer stop()
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
 	templatePath := getenv("TEMPLATE", "template.yaml")
-	flagsPath := getenv("FLAGS_FILE", "src/flags/flags.json")
+	flagsPath := getenv("FLAGS_FILE", "src/orders/flags.json")
 	port := getenv("PORT", "3000")
 
 	tmpl, err := sam.Load(templatePath)
@@ -119,7 +119,7 @@ func run() error {
 // functions are the template's functions, in this process: the orders
 // service (one handler for every operation) and the docs.
 type functions struct {
-	orders, docs handler.LambdaFunc
+	orders, docs httpapi.LambdaFunc
 }
 
 func newFunctions(ctx context.Context, cfg config.Config) (*functions, error) {
@@ -131,11 +131,11 @@ func newFunctions(ctx context.Context, cfg config.Config) (*functions, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load embedded api spec: %w", err)
 	}
-	docsHandler, err := docs.New(spec, docs.Assets())
+	docsHandler, err := apidocs.New(spec, apidocs.Assets())
 	if err != nil {
 		return nil, err
 	}
-	return &functions{orders: orders, docs: handler.Adapt(docsHandler)}, nil
+	return &functions{orders: orders, docs: httpapi.Adapt(docsHandler)}, nil
 }
 
 // gateway is the API Gateway stand-in in front of the functions. It routes
@@ -213,7 +213,7 @@ func localDynamoDB(ctx context.Context) (string, func(), error) {
 		return endpoint + " (from AWS_ENDPOINT_URL_DYNAMODB)", func() {}, nil
 	}
 	fmt.Fprintln(os.Stderr, "Starting a local DynamoDB (moto_server)...")
-	srv, err := localdynamo.Start(ctx)
+	srv, err := motoserver.Start(ctx)
 	if err != nil {
 		return "", nil, err
 	}
@@ -260,7 +260,7 @@ func createTables(ctx context.Context, tmpl *sam.Template) error {
 	if err != nil {
 		return fmt.Errorf("load AWS configuration: %w", err)
 	}
-	return localdynamo.CreateTables(ctx, dynamodb.NewFromConfig(awsCfg), tables, "")
+	return motoserver.CreateTables(ctx, dynamodb.NewFromConfig(awsCfg), tables, "")
 }
 
 func getenv(key, fallback string) string {

@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/go-sam-blueprint/orders/src/app"
-	"github.com/go-sam-blueprint/orders/src/coldstart"
-	"github.com/go-sam-blueprint/orders/src/config"
+	"github.com/go-sam-blueprint/orders/src/platform/coldstart"
+	"github.com/go-sam-blueprint/orders/src/platform/config"
 )
 
 func main() {

@@ -5,7 +5,7 @@ import (
 	"context"
 	"sync"
 
-	"github.com/go-sam-blueprint/orders/src/idempotency"
+	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
 	"github.com/go-sam-blueprint/orders/src/orders"
 )
 

@@ -1,0 +1,323 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-sam-blueprint/orders/src/api"
+	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
+	"github.com/go-sam-blueprint/orders/src/platform/logging"
+	"github.com/go-sam-blueprint/orders/src/orders"
+	"github.com/go-sam-blueprint/orders/src/orders/orderstest"
+)
+
+const (
+	validationType  = "https://github.com/go-sam-blueprint/orders/blob/main/docs/problems.md#validation-error"
+	invalidJSONType = "https://github.com/go-sam-blueprint/orders/blob/main/docs/problems.md#invalid-json"
+	knownID         = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+)
+
+var created = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+// fixture is the real HTTP handler over the real orders logic, kept in
+// memory, with one order stored under knownID.
+type fixture struct {
+	h     http.Handler
+	store *orderstest.Store
+	idem  *orderstest.Idempotency
+	log   *bytes.Buffer
+}
+
+func newFixture(t *testing.T, level slog.Level) *fixture {
+	t.Helper()
+	f := &fixture{store: orderstest.NewStore(), idem: orderstest.NewIdempotency(), log: &bytes.Buffer{}}
+	require.NoError(t, f.store.Put(context.Background(), orders.Order{
+		ID: uuid.MustParse(knownID), CustomerName: "Grace", ItemCount: 2, CreatedAt: created,
+	}))
+	svc, err := orders.NewService(f.store, orders.WithClock(func() time.Time { return created }), orders.WithIdempotency(f.idem))
+	require.NoError(t, err)
+	f.h, err = httpapi.New(svc, logging.New(f.log, level))
+	require.NoError(t, err)
+	return f
+}
+
+func newHandler(t *testing.T) (http.Handler, *orderstest.Store) {
+	t.Helper()
+	f := newFixture(t, slog.LevelInfo)
+	return f.h, f.store
+}
+
+func serve(h http.Handler, method, target, contentType, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func decodeProblem(t *testing.T, rec *httptest.ResponseRecorder) api.Problem {
+	t.Helper()
+	assert.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+	var p api.Problem
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &p), rec.Body.String())
+	assert.Equal(t, rec.Code, p.Status, "status member matches the HTTP status")
+	return p
+}
+
+func pointers(p api.Problem) map[string]string {
+	out := map[string]string{}
+	if p.Errors == nil {
+		return out
+	}
+	for _, e := range *p.Errors {
+		switch {
+		case e.Pointer != nil:
+			out[*e.Pointer] = e.Detail
+		case e.Parameter != nil:
+			out[*e.Parameter] = e.Detail
+		}
+	}
+	return out
+}
+
+func TestCreateOrder(t *testing.T) {
+	t.Parallel()
+	for _, contentType := range []string{"application/json", "application/json; charset=utf-8", ""} {
+		t.Run("content type "+contentType, func(t *testing.T) {
+			t.Parallel()
+			h, store := newHandler(t)
+			rec := serve(h, http.MethodPost, "/api/orders", contentType, `{"customer_name":"Ada","order_item_count":3}`)
+			assert.Empty(t, rec.Header().Get("Idempotent-Replayed"))
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+			assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+			var o api.Order
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &o))
+			assert.Equal(t, "Ada", o.Name)
+			assert.Equal(t, 3, o.ItemCount)
+			assert.Equal(t, created, o.CreatedAt)
+			assert.NotEqual(t, uuid.Nil, o.Id)
+			assert.Equal(t, 2, store.Len())
+		})
+	}
+}
+
+func TestCreateOrderRejectsInvalidBodies(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		body     string
+		pointers map[string]string
+	}{
+		{"missing name", `{"order_item_count":5}`, map[string]string{"#/customer_name": "is required"}},
+		{"missing both", `{}`, map[string]string{"#/customer_name": "is required", "#/order_item_count": "is required"}},
+		{"empty name", `{"customer_name":"","order_item_count":1}`, map[string]string{"#/customer_name": "must be at least 1 characters long"}},
+		{"long name", `{"customer_name":"abcdefghijklmnopqrstu","order_item_count":1}`, map[string]string{"#/customer_name": "must be at most 20 characters long"}},
+		{"zero items", `{"customer_name":"Ada","order_item_count":0}`, map[string]string{"#/order_item_count": "must be at least 1"}},
+		{"too many items", `{"customer_name":"Ada","order_item_count":1001}`, map[string]string{"#/order_item_count": "must be at most 1000"}},
+		{"fractional items", `{"customer_name":"Ada","order_item_count":1.5}`, map[string]string{"#/order_item_count": "must be an integer"}},
+		{"name not a string", `{"customer_name":7,"order_item_count":1}`, map[string]string{"#/customer_name": "must be a string"}},
+		{"unknown field", `{"customer_name":"Ada","order_item_count":1,"coupon":"x"}`, map[string]string{"#/coupon": "is not a known field"}},
+		{"two unknown fields", `{"customer_name":"Ada","order_item_count":1,"a":1,"b/c":2}`, map[string]string{"#/a": "is not a known field", "#/b~1c": "is not a known field"}},
+		{"not an object", `[1,2]`, map[string]string{"#": "must be an object"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h, store := newHandler(t)
+			rec := serve(h, http.MethodPost, "/api/orders", "application/json", tt.body)
+			require.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
+			p := decodeProblem(t, rec)
+			assert.Equal(t, validationType, p.Type)
+			assert.Equal(t, tt.pointers, pointers(p))
+			assert.NotContains(t, rec.Body.String(), "schema", "validator internals must not leak")
+			assert.Equal(t, 1, store.Len(), "nothing is stored")
+		})
+	}
+}
+
+func TestMalformedRequests(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		method      string
+		target      string
+		contentType string
+		body        string
+		status      int
+		problemType string
+	}{
+		{"not json", http.MethodPost, "/api/orders", "application/json", "not json", http.StatusBadRequest, invalidJSONType},
+		{"truncated json", http.MethodPost, "/api/orders", "", `{"customer_name":`, http.StatusBadRequest, invalidJSONType},
+		{"no body", http.MethodPost, "/api/orders", "application/json", "", http.StatusBadRequest, invalidJSONType},
+		{"not json media type", http.MethodPost, "/api/orders", "text/plain", `{}`, http.StatusUnsupportedMediaType, "about:blank"},
+		{"too large", http.MethodPost, "/api/orders", "", `{"customer_name":"` + strings.Repeat("a", 20000) + `"}`, http.StatusRequestEntityTooLarge, "about:blank"},
+		{"unknown path", http.MethodGet, "/api/customers", "", "", http.StatusNotFound, "about:blank"},
+		{"wrong method", http.MethodPut, "/api/orders", "", "", http.StatusMethodNotAllowed, "about:blank"},
+		{
+			"tampered next_token", http.MethodGet, "/api/orders?next_token=x", "", "", http.StatusBadRequest,
+			"https://github.com/go-sam-blueprint/orders/blob/main/docs/problems.md#invalid-next-token",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h, _ := newHandler(t)
+			rec := serve(h, tt.method, tt.target, tt.contentType, tt.body)
+			require.Equal(t, tt.status, rec.Code, rec.Body.String())
+			p := decodeProblem(t, rec)
+			assert.Equal(t, tt.problemType, p.Type)
+			assert.NotEmpty(t, p.Title)
+		})
+	}
+}
+
+func TestMethodNotAllowedListsAllowedMethods(t *testing.T) {
+	t.Parallel()
+	h, _ := newHandler(t)
+	rec := serve(h, http.MethodPatch, "/api/orders/"+knownID, "", "")
+	require.Equal(t, http.StatusMethodNotAllowed, rec.Code)
+	assert.Equal(t, "DELETE, GET", rec.Header().Get("Allow"))
+}
+
+func TestInvalidParameters(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, method, target string
+		invalid              map[string]string
+	}{
+		{"order id not a uuid", http.MethodGet, "/api/orders/abc", map[string]string{"orderId": "must be a valid uuid"}},
+		{"delete id not a uuid", http.MethodDelete, "/api/orders/12345", map[string]string{"orderId": "must be a valid uuid"}},
+		{"limit zero", http.MethodGet, "/api/orders?limit=0", map[string]string{"limit": "must be at least 1"}},
+		{"limit too big", http.MethodGet, "/api/orders?limit=101", map[string]string{"limit": "must be at most 100"}},
+		{"limit not a number", http.MethodGet, "/api/orders?limit=ten", map[string]string{"limit": "must be an integer"}},
+		{"both", http.MethodGet, "/api/orders?limit=0&next_token=", map[string]string{"limit": "must be at least 1", "next_token": "must be at least 1 characters long"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h, _ := newHandler(t)
+			rec := serve(h, tt.method, tt.target, "", "")
+			require.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
+			assert.Equal(t, tt.invalid, pointers(decodeProblem(t, rec)))
+		})
+	}
+}
+
+func TestGetAndDeleteOrder(t *testing.T) {
+	t.Parallel()
+	h, store := newHandler(t)
+
+	rec := serve(h, http.MethodGet, "/api/orders/"+knownID, "", "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.JSONEq(t, `{"id":"`+knownID+`","name":"Grace","item_count":2,"created_at":"2026-11-26T12:00:00Z","premium":false}`, rec.Body.String())
+
+	rec = serve(h, http.MethodDelete, "/api/orders/"+knownID, "", "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.JSONEq(t, `{"order_id":"`+knownID+`"}`, rec.Body.String())
+	assert.Equal(t, 0, store.Len())
+
+	for _, method := range []string{http.MethodGet, http.MethodDelete} {
+		rec = serve(h, method, "/api/orders/"+knownID, "", "")
+		require.Equal(t, http.StatusNotFound, rec.Code, method)
+		p := decodeProblem(t, rec)
+		assert.Equal(t, "about:blank", p.Type)
+		assert.Equal(t, "Not Found", p.Title)
+	}
+}
+
+func TestListOrdersPages(t *testing.T) {
+	t.Parallel()
+	h, _ := newHandler(t)
+	for i := range 4 {
+		require.Equal(t, http.StatusOK, serve(h, http.MethodPost, "/api/orders", "", fmt.Sprintf(`{"customer_name":"Ada","order_item_count":%d}`, i+1)).Code)
+	}
+	seen := map[uuid.UUID]bool{}
+	target := "/api/orders?limit=2"
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 5, "paging must end")
+		rec := serve(h, http.MethodGet, target, "", "")
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		var page api.OrderPage
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &page))
+		assert.LessOrEqual(t, len(page.Orders), 2)
+		for _, o := range page.Orders {
+			assert.False(t, seen[o.Id], "an order appears once")
+			seen[o.Id] = true
+		}
+		if page.NextToken == nil {
+			assert.Contains(t, rec.Body.String(), `"next_token":null`)
+			break
+		}
+		target = "/api/orders?limit=2&next_token=" + *page.NextToken
+	}
+	assert.Len(t, seen, 5)
+}
+
+func TestListOrdersDefaultsToTen(t *testing.T) {
+	t.Parallel()
+	h, _ := newHandler(t)
+	for i := range 11 {
+		require.Equal(t, http.StatusOK, serve(h, http.MethodPost, "/api/orders", "", fmt.Sprintf(`{"customer_name":"Ada","order_item_count":%d}`, i+1)).Code)
+	}
+	var page api.OrderPage
+	require.NoError(t, json.Unmarshal(serve(h, http.MethodGet, "/api/orders", "", "").Body.Bytes(), &page))
+	assert.Len(t, page.Orders, 10)
+	assert.NotNil(t, page.NextToken)
+}
+
+func TestInternalErrorsRevealNothing(t *testing.T) {
+	t.Parallel()
+	h, store := newHandler(t)
+	store.Err = errors.New("dynamodb: table arn:aws:dynamodb:eu-west-1:123:table/secret is on fire")
+	for _, req := range []struct{ method, target, body string }{
+		{http.MethodPost, "/api/orders", `{"customer_name":"Ada","order_item_count":1}`},
+		{http.MethodGet, "/api/orders/" + knownID, ""},
+		{http.MethodDelete, "/api/orders/" + knownID, ""},
+		{http.MethodGet, "/api/orders", ""},
+	} {
+		rec := serve(h, req.method, req.target, "", req.body)
+		require.Equal(t, http.StatusInternalServerError, rec.Code)
+		p := decodeProblem(t, rec)
+		assert.Equal(t, "Internal Server Error", p.Title)
+		assert.NotContains(t, rec.Body.String(), "secret")
+		assert.NotContains(t, rec.Body.String(), "dynamodb")
+	}
+}
+
+func TestEveryAnswerCarriesSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	h, _ := newHandler(t)
+	for _, rec := range []*httptest.ResponseRecorder{
+		serve(h, http.MethodGet, "/api/orders/"+knownID, "", ""),
+		serve(h, http.MethodGet, "/nope", "", ""),
+		serve(h, http.MethodPost, "/api/orders", "", "{"),
+	} {
+		assert.Equal(t, "nosniff", rec.Header().Get("X-Content-Type-Options"))
+		assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+	}
+}
+
+func TestNewNeedsServiceAndLogger(t *testing.T) {
+	t.Parallel()
+	_, err := httpapi.New(nil, slog.Default())
+	require.Error(t, err)
+	svc, err := orders.NewService(orderstest.NewStore())
+	require.NoError(t, err)
+	_, err = httpapi.New(svc, nil)
+	require.Error(t, err)
+}
