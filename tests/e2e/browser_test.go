@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -19,10 +20,16 @@ import (
 	"github.com/go-sam-blueprint/orders/src/platform/apidocs"
 )
 
-// chromium finds (or, as root with apt-get, installs) headless Chromium.
+// findChromium finds (or, as root with apt-get, installs) headless
+// Chromium, once for every test: two apt-get runs at once fail on its lock.
+var findChromium = sync.OnceValues(func() ([]byte, error) {
+	return exec.Command("../../scripts/browser").Output()
+})
+
+// chromium is the path of headless Chromium.
 func chromium(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command("../../scripts/browser").Output()
+	out, err := findChromium()
 	require.NoError(t, err, "the browser test needs Chromium: see scripts/browser")
 	return strings.TrimSpace(string(out))
 }
