@@ -15,21 +15,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/go-sam-blueprint/orders/src/platform/config"
+	"github.com/go-sam-blueprint/orders/src/orders"
 	"github.com/go-sam-blueprint/orders/src/orders/dynamo"
-	"github.com/go-sam-blueprint/orders/src/platform/flags"
 	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
+	"github.com/go-sam-blueprint/orders/src/platform/config"
+	"github.com/go-sam-blueprint/orders/src/platform/flags"
 	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
+	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
 	"github.com/go-sam-blueprint/orders/src/platform/logging"
 	"github.com/go-sam-blueprint/orders/src/platform/metrics"
-	"github.com/go-sam-blueprint/orders/src/orders"
 	"github.com/go-sam-blueprint/orders/src/platform/tracing"
 )
 
 // The SDK's retries of a failed DynamoDB call (throttled, 5xx, dropped
 // connection): 3 attempts in all, with jittered backoff of at most 1 s
 // each, so at most 2 s of waiting in a 10 s function. Each attempt is cut
-// short by the invocation's deadline too (httpapi.Lambda), so a call
+// short by the invocation's deadline too (lambdahttp.Lambda), so a call
 // never outlives the function: when DynamoDB keeps failing, the client gets
 // a 503 or 504 problem in time, and retries.
 const (
@@ -53,7 +54,7 @@ func newRetryer() aws.Retryer {
 // The DynamoDB client is built from cfg.AWS, the endpoint included, so the
 // same binary talks to AWS or to a local DynamoDB; dbOpts change its
 // options last (tests and benchmarks give it an HTTP client of their own).
-func New(ctx context.Context, cfg config.Config, out io.Writer, dbOpts ...func(*dynamodb.Options)) (httpapi.LambdaFunc, error) {
+func New(ctx context.Context, cfg config.Config, out io.Writer, dbOpts ...func(*dynamodb.Options)) (lambdahttp.Func, error) {
 	log := logging.New(out, cfg.LogLevel,
 		slog.String("service", cfg.ServiceName),
 		slog.String("function_version", cfg.FunctionVersion))
@@ -67,22 +68,20 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, dbOpts ...func(*
 	}
 	db := newDynamoDB(cfg.AWS, cfg.TracingExporter != "none", dbOpts...)
 
-	store, err := dynamo.NewOrders(db, cfg.OrdersTable)
-	if err != nil {
-		return nil, fmt.Errorf("orders store: %w", err)
-	}
-	guard, err := idempotency.New(db, cfg.IdempotencyTable, cfg.IdempotencyTTL)
+	records, err := idempotency.NewRecords(cfg.IdempotencyTable, cfg.IdempotencyTTL)
 	if err != nil {
 		return nil, fmt.Errorf("idempotency: %w", err)
+	}
+	store, err := dynamo.NewStore(db, cfg.OrdersTable, records)
+	if err != nil {
+		return nil, fmt.Errorf("orders store: %w", err)
 	}
 	source, err := flags.NewSource(cfg.AppConfig.AgentURL, cfg.AppConfig.Application, cfg.AppConfig.Environment,
 		cfg.AppConfig.Profile, cfg.AppConfig.MaxAge, log)
 	if err != nil {
 		return nil, fmt.Errorf("feature flags: %w", err)
 	}
-	// A create's whole effect is its order's write: one transaction, one
-	// round trip, commits it with its idempotency record.
-	svc, err := orders.NewService(store, orders.WithIdempotency(idempotency.Atomic{Guard: guard}), orders.WithFlags(source))
+	svc, err := orders.NewService(store, orders.WithFlags(source))
 	if err != nil {
 		return nil, fmt.Errorf("orders service: %w", err)
 	}
@@ -90,7 +89,7 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, dbOpts ...func(*
 	if err != nil {
 		return nil, fmt.Errorf("http handler: %w", err)
 	}
-	return httpapi.Lambda(h, httpapi.Telemetry{Log: log, Metrics: emitter, FlushTraces: flushTraces}), nil
+	return lambdahttp.Lambda(h, lambdahttp.Telemetry{Log: log, Metrics: emitter, FlushTraces: flushTraces}), nil
 }
 
 // newDynamoDB builds the client from config.AWS alone, without the SDK's

@@ -13,13 +13,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/src/orders/dynamo/dynamotest"
-	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
+	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
 )
 
 // newFunction is the orders function as deployed, with DynamoDB answered
 // in process by a fake HTTP transport, so that the SDK's own serialization
 // runs too.
-func newFunction(tb testing.TB) (httpapi.LambdaFunc, *dynamotest.Transport) {
+func newFunction(tb testing.TB) (lambdahttp.Func, *dynamotest.Transport) {
 	tb.Helper()
 	transport := dynamotest.NewTransport()
 	fn, err := newTestFunction(closedAgent, transport.Client(), io.Discard)

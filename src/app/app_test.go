@@ -15,9 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/src/app"
-	"github.com/go-sam-blueprint/orders/src/platform/config"
 	"github.com/go-sam-blueprint/orders/src/orders/dynamo/dynamotest"
-	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
+	"github.com/go-sam-blueprint/orders/src/platform/config"
+	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
 )
 
 // closedAgent is an address where nothing listens: the flags fall back to
@@ -38,12 +38,12 @@ var testEnv = map[string]string{
 // newTestFunction is the orders function as deployed (logs, metrics,
 // spans, validation all on), with its DynamoDB traffic through client and
 // its feature flags from the agent at agentURL.
-func newTestFunction(agentURL string, client *http.Client, out io.Writer) (httpapi.LambdaFunc, error) {
+func newTestFunction(agentURL string, client *http.Client, out io.Writer) (lambdahttp.Func, error) {
 	return newFunctionIn(map[string]string{"APPCONFIG_AGENT_URL": agentURL}, client, out)
 }
 
 // newFunctionIn is newTestFunction in testEnv changed by vars ("" unsets).
-func newFunctionIn(vars map[string]string, client *http.Client, out io.Writer) (httpapi.LambdaFunc, error) {
+func newFunctionIn(vars map[string]string, client *http.Client, out io.Writer) (lambdahttp.Func, error) {
 	env := maps.Clone(testEnv)
 	for k, v := range vars {
 		if v == "" {

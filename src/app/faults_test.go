@@ -21,7 +21,7 @@ import (
 
 	"github.com/go-sam-blueprint/orders/src/api"
 	"github.com/go-sam-blueprint/orders/src/orders/dynamo/dynamotest"
-	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
+	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
 )
 
 // The tests in this file inject DynamoDB failures where they happen in
@@ -51,7 +51,7 @@ func (b *lockedBuffer) String() string {
 // answered in process (dynamotest.Transport) behind a FaultTransport, and
 // the AppConfig agent at agentURL.
 type faultyFunction struct {
-	fn     httpapi.LambdaFunc
+	fn     lambdahttp.Func
 	faults *dynamotest.FaultTransport
 	out    *lockedBuffer
 }

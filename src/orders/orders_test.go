@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,10 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
-	"github.com/go-sam-blueprint/orders/src/platform/metrics"
 	"github.com/go-sam-blueprint/orders/src/orders"
 	"github.com/go-sam-blueprint/orders/src/orders/orderstest"
+	"github.com/go-sam-blueprint/orders/src/platform/metrics"
 )
 
 func TestCreateStampsIDAndTime(t *testing.T) {
@@ -70,23 +70,90 @@ func TestList(t *testing.T) {
 	t.Parallel()
 	svc, err := orders.NewService(orderstest.NewStore())
 	require.NoError(t, err)
-	for range 3 {
-		_, _, err := svc.Create(context.Background(), orders.NewOrder{CustomerName: "Ada", ItemCount: 1}, "")
+	for count := range 3 {
+		// Three different orders: an identical one would be a repeat.
+		_, _, err := svc.Create(context.Background(), orders.NewOrder{CustomerName: "Ada", ItemCount: count + 1}, "")
 		require.NoError(t, err)
 	}
-	page, err := svc.List(context.Background(), 2, "")
+	page, err := svc.List(context.Background(), orders.PageRequest{Size: 2})
 	require.NoError(t, err)
 	assert.Len(t, page.Orders, 2)
 	require.NotEmpty(t, page.NextToken)
-	page, err = svc.List(context.Background(), 2, page.NextToken)
+	page, err = svc.List(context.Background(), orders.PageRequest{Size: 2, Token: page.NextToken})
 	require.NoError(t, err)
 	assert.Len(t, page.Orders, 1)
 	assert.Empty(t, page.NextToken)
 
-	_, err = svc.List(context.Background(), 0, "")
-	require.Error(t, err)
-	_, err = svc.List(context.Background(), 1, "bogus")
+	_, err = svc.List(context.Background(), orders.PageRequest{Size: 1, Token: "bogus"})
 	require.ErrorIs(t, err, orders.ErrInvalidPageToken)
+}
+
+// The domain defaults and bounds a page's size, in one place.
+func TestListPageSize(t *testing.T) {
+	t.Parallel()
+	store := orderstest.NewStore()
+	for range orders.MaxPageSize + 1 {
+		store.Add(orders.Order{ID: uuid.New(), CustomerName: "Ada", ItemCount: 1})
+	}
+	svc, err := orders.NewService(store)
+	require.NoError(t, err)
+	for size, want := range map[int]int{0: orders.DefaultPageSize, 1: 1, orders.MaxPageSize: orders.MaxPageSize} {
+		page, err := svc.List(context.Background(), orders.PageRequest{Size: size})
+		require.NoError(t, err)
+		assert.Len(t, page.Orders, want, "size %d", size)
+	}
+	for _, size := range []int{-1, orders.MaxPageSize + 1} {
+		_, err := svc.List(context.Background(), orders.PageRequest{Size: size})
+		invalid, ok := errors.AsType[*orders.InvalidError](err)
+		require.True(t, ok, "size %d: %v", size, err)
+		assert.Equal(t, orders.FieldPageSize, invalid.Violations[0].Field)
+	}
+}
+
+// The domain keeps its own rules, whoever calls it: nothing that breaks
+// them is stored.
+func TestCreateKeepsTheRules(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("é", orders.MaxNameLength+1)
+	tests := []struct {
+		name   string
+		order  orders.NewOrder
+		fields []string
+	}{
+		{"empty name", orders.NewOrder{CustomerName: "", ItemCount: 1}, []string{orders.FieldCustomerName}},
+		{"name too long, in code points", orders.NewOrder{CustomerName: long, ItemCount: 1}, []string{orders.FieldCustomerName}},
+		{"no items", orders.NewOrder{CustomerName: "Ada", ItemCount: 0}, []string{orders.FieldItemCount}},
+		{"a bulk order", orders.NewOrder{CustomerName: "Ada", ItemCount: orders.MaxItemCount + 1}, []string{orders.FieldItemCount}},
+		{"both", orders.NewOrder{ItemCount: -1}, []string{orders.FieldCustomerName, orders.FieldItemCount}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			store := orderstest.NewStore()
+			svc, err := orders.NewService(store)
+			require.NoError(t, err)
+			_, _, err = svc.Create(context.Background(), tt.order, "")
+			invalid, ok := errors.AsType[*orders.InvalidError](err)
+			require.True(t, ok, "got %v", err)
+			var fields []string
+			for _, v := range invalid.Violations {
+				fields = append(fields, v.Field)
+				assert.NotEmpty(t, v.Reason)
+			}
+			assert.Equal(t, tt.fields, fields)
+			assert.Zero(t, store.Len())
+		})
+	}
+	// The bounds themselves are valid.
+	svc, err := orders.NewService(orderstest.NewStore())
+	require.NoError(t, err)
+	for _, n := range []orders.NewOrder{
+		{CustomerName: strings.Repeat("é", orders.MaxNameLength), ItemCount: orders.MaxItemCount},
+		{CustomerName: "A", ItemCount: orders.MinItemCount},
+	} {
+		_, _, err := svc.Create(context.Background(), n, "")
+		require.NoError(t, err)
+	}
 }
 
 func TestNewServiceNeedsAStore(t *testing.T) {
@@ -122,11 +189,9 @@ func TestPremiumFlag(t *testing.T) {
 func TestIdempotentCreate(t *testing.T) {
 	t.Parallel()
 	store := orderstest.NewStore()
-	svc, err := orders.NewService(store, orders.WithIdempotency(orderstest.NewIdempotency()))
+	svc, err := orders.NewService(store)
 	require.NoError(t, err)
 	ctx := context.Background()
-	set := metrics.NewSet()
-	ctx = metrics.WithSet(ctx, set)
 
 	first, replayed, err := svc.Create(ctx, orders.NewOrder{CustomerName: "Ada", ItemCount: 1}, "key-1")
 	require.NoError(t, err)
@@ -138,7 +203,7 @@ func TestIdempotentCreate(t *testing.T) {
 	assert.Equal(t, 1, store.Len())
 
 	_, _, err = svc.Create(ctx, orders.NewOrder{CustomerName: "Bob", ItemCount: 1}, "key-1")
-	require.ErrorIs(t, err, idempotency.ErrPayloadMismatch)
+	require.ErrorIs(t, err, orders.ErrIdempotencyKeyReused)
 
 	// Without a key the order itself is the key.
 	a, _, err := svc.Create(ctx, orders.NewOrder{CustomerName: "Cy", ItemCount: 2}, "")
@@ -148,6 +213,27 @@ func TestIdempotentCreate(t *testing.T) {
 	assert.True(t, replayed)
 	assert.Equal(t, a.ID, b.ID)
 	assert.Equal(t, 2, store.Len())
+}
+
+// Issue 15, finding 2: OrderCreated counts the orders the store committed.
+// A create, three replays and a reuse of the key with another order store
+// one order: one OrderCreated, three IdempotentReplay.
+func TestOrderCreatedCountsCommittedOrdersOnly(t *testing.T) {
+	t.Parallel()
+	store := orderstest.NewStore()
+	svc, err := orders.NewService(store)
+	require.NoError(t, err)
+	set := metrics.NewSet()
+	ctx := metrics.WithSet(context.Background(), set)
+	for range 4 {
+		_, _, err := svc.Create(ctx, orders.NewOrder{CustomerName: "Ada", ItemCount: 1}, "key-1")
+		require.NoError(t, err)
+	}
+	_, _, err = svc.Create(ctx, orders.NewOrder{CustomerName: "Ada", ItemCount: 2}, "key-1")
+	require.ErrorIs(t, err, orders.ErrIdempotencyKeyReused)
+	store.Err = errors.New("down")
+	_, _, err = svc.Create(ctx, orders.NewOrder{CustomerName: "Bo", ItemCount: 1}, "key-2")
+	require.Error(t, err)
 
 	var out bytes.Buffer
 	emitter, err := metrics.NewEmitter(&out, "Orders", "orders")
@@ -155,6 +241,7 @@ func TestIdempotentCreate(t *testing.T) {
 	require.NoError(t, emitter.Flush(set))
 	var line map[string]any
 	require.NoError(t, json.Unmarshal(out.Bytes(), &line))
-	assert.EqualValues(t, []any{1.0, 1.0}, line[orders.MetricOrderCreated])
-	assert.EqualValues(t, []any{1.0, 1.0}, line[orders.MetricIdempotentReplay])
+	assert.EqualValues(t, 1, line[orders.MetricOrderCreated])
+	assert.EqualValues(t, []any{1.0, 1.0, 1.0}, line[orders.MetricIdempotentReplay])
+	assert.Equal(t, 1, store.Len())
 }

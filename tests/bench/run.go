@@ -30,11 +30,11 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/go-sam-blueprint/orders/src/app"
-	"github.com/go-sam-blueprint/orders/src/platform/config"
-	"github.com/go-sam-blueprint/orders/src/orders/dynamo/dynamotest"
-	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
 	"github.com/go-sam-blueprint/orders/src/local/motoserver"
 	"github.com/go-sam-blueprint/orders/src/local/sam"
+	"github.com/go-sam-blueprint/orders/src/orders/dynamo/dynamotest"
+	"github.com/go-sam-blueprint/orders/src/platform/config"
+	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
 	"github.com/go-sam-blueprint/orders/src/platform/tracing"
 	"github.com/go-sam-blueprint/orders/src/platform/tracing/invocation"
 	"github.com/go-sam-blueprint/orders/tests/repo"
@@ -205,7 +205,7 @@ func (c *counter) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // function is the orders function in this process, with its DynamoDB
 // traffic through client.
-func function(ctx context.Context, client *http.Client, t tables, opts ...func(*dynamodb.Options)) (httpapi.LambdaFunc, error) {
+func function(ctx context.Context, client *http.Client, t tables, opts ...func(*dynamodb.Options)) (lambdahttp.Func, error) {
 	cfg, err := config.LoadFrom(t.env())
 	if err != nil {
 		return nil, err
@@ -260,7 +260,7 @@ func (q *requests) forID(e events.APIGatewayProxyRequest, id string) events.APIG
 }
 
 // invoke runs one event and requires a 200.
-func invoke(ctx context.Context, fn httpapi.LambdaFunc, e events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+func invoke(ctx context.Context, fn lambdahttp.Func, e events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	resp, err := fn(ctx, e)
 	if err != nil {
 		return resp, err
@@ -456,7 +456,7 @@ func overhead(ctx context.Context, r *report) error {
 	defer otel.SetTracerProvider(otel.GetTracerProvider())
 	variants := []struct {
 		measure string
-		fn      httpapi.LambdaFunc
+		fn      lambdahttp.Func
 		tracer  trace.TracerProvider
 	}{
 		{"handler overhead: create p50", deployed, noop.NewTracerProvider()},
@@ -493,7 +493,7 @@ func overhead(ctx context.Context, r *report) error {
 }
 
 // timeCreates times overheadPerRound creates, one by one.
-func timeCreates(ctx context.Context, q *requests, fn httpapi.LambdaFunc) ([]time.Duration, error) {
+func timeCreates(ctx context.Context, q *requests, fn lambdahttp.Func) ([]time.Duration, error) {
 	d := make([]time.Duration, 0, overheadPerRound)
 	for range overheadPerRound {
 		e := q.newCreate()
@@ -508,7 +508,7 @@ func timeCreates(ctx context.Context, q *requests, fn httpapi.LambdaFunc) ([]tim
 
 // flushing runs flush after each invocation of fn, as httpapi.Lambda does
 // with the exporter's flush.
-func flushing(fn httpapi.LambdaFunc, flush func(context.Context) error) httpapi.LambdaFunc {
+func flushing(fn lambdahttp.Func, flush func(context.Context) error) lambdahttp.Func {
 	return func(ctx context.Context, e events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 		resp, err := fn(ctx, e)
 		if ferr := flush(ctx); ferr != nil {

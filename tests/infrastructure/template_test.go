@@ -206,8 +206,7 @@ func TestRolesAreLeastPrivilege(t *testing.T) {
 	t.Parallel()
 	want := map[string][]string{
 		"CreateOrderFunction": {
-			"OrdersTable:dynamodb:PutItem",
-			"IdempotencyTable:dynamodb:DeleteItem", "IdempotencyTable:dynamodb:PutItem", "IdempotencyTable:dynamodb:UpdateItem",
+			"OrdersTable:dynamodb:PutItem", "IdempotencyTable:dynamodb:PutItem",
 			"flags-profile:appconfig:GetLatestConfiguration", "flags-profile:appconfig:StartConfigurationSession",
 		},
 		"GetOrderFunction":    {"OrdersTable:dynamodb:GetItem"},

@@ -20,16 +20,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
-	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
 	"github.com/go-sam-blueprint/orders/src/orders"
+	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
 	"github.com/go-sam-blueprint/orders/tests/localapi"
 )
 
 // The tests in this file race HTTP requests through the stack as deployed
-// — httpapi.New over orders.Service, with dynamo.Orders and the
-// idempotency.Guard on moto_server's tables, wired as src/app wires them —
-// and check what DynamoDB holds afterwards.
+// — httpapi.New over orders.Service over the DynamoDB store on
+// moto_server's tables, wired as src/app wires them — and check what
+// DynamoDB holds afterwards.
 //
 // Every request of a test is truly in flight at once: one goroutine each,
 // released together. localdynamo hands moto_server one request at a time
@@ -53,18 +52,11 @@ type stack struct {
 	logs   *localapi.Buffer // the handler's log lines, shown when a test fails
 }
 
-// newStack serves the orders API with creates made idempotent as src/app
-// makes them: idempotency.Atomic, one transaction per create.
+// newStack serves the orders API as src/app wires it.
 func newStack(t *testing.T) *stack {
 	t.Helper()
-	return newStackWith(t, func(f *guardFixture) orders.Idempotency { return idempotency.Atomic{Guard: f.guard} })
-}
-
-// newStackWith serves the orders API with creates made idempotent by idem.
-func newStackWith(t *testing.T, idem func(*guardFixture) orders.Idempotency) *stack {
-	t.Helper()
-	f := newGuardFixture(t)
-	svc, err := orders.NewService(f.store, orders.WithIdempotency(idem(f)))
+	f := newFixture(t)
+	svc, err := orders.NewService(f.store)
 	require.NoError(t, err)
 	logs := &localapi.Buffer{}
 	h, err := httpapi.New(svc, slog.New(slog.NewJSONHandler(logs, nil)))
@@ -73,7 +65,7 @@ func newStackWith(t *testing.T, idem func(*guardFixture) orders.Idempotency) *st
 	t.Cleanup(srv.Close)
 	transport := &http.Transport{MaxIdleConnsPerHost: 100}
 	t.Cleanup(transport.CloseIdleConnections)
-	s := &stack{url: srv.URL, client: &http.Client{Transport: transport, Timeout: requestTimeout}, db: f.db, table: f.table, logs: logs}
+	s := &stack{url: srv.URL, client: &http.Client{Transport: transport, Timeout: requestTimeout}, db: f.db, table: f.orders, logs: logs}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("handler log:\n%s", logs.String())
@@ -187,21 +179,11 @@ func noServerErrors(t *testing.T, what string, answers []answer) {
 
 // 100 concurrent creates with one Idempotency-Key store one order. Exactly
 // one answer creates it; every other answer is that order, replayed, or
-// 409 with a Retry-After while the first create still runs. Both ways to
-// make a create idempotent are held to it: idempotency.Atomic, as
-// deployed (the creates overlap and DynamoDB commits one), and Guard.Do,
-// which claims the key first (the others find the claim, and get 409).
+// 409 with a Retry-After when its transaction collided with the first's
+// (the creates overlap, and DynamoDB commits one).
 func TestConcurrentCreatesWithOneKeyStoreOneOrder(t *testing.T) {
 	t.Parallel()
-	for name, idem := range map[string]func(*guardFixture) orders.Idempotency{
-		"Atomic": func(f *guardFixture) orders.Idempotency { return idempotency.Atomic{Guard: f.guard} },
-		"Guard":  func(f *guardFixture) orders.Idempotency { return f.guard },
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			createsWithOneKey(t, newStackWith(t, idem))
-		})
-	}
+	createsWithOneKey(t, newStack(t))
 }
 
 func createsWithOneKey(t *testing.T, s *stack) {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/go-sam-blueprint/orders/src/api"
 	"github.com/go-sam-blueprint/orders/src/platform/apidocs"
-	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
+	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
 )
 
 func main() {
@@ -22,7 +22,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	lambda.Start(httpapi.Adapt(h))
+	lambda.Start(lambdahttp.Adapt(h))
 }
 
 // fail ends a start-up that cannot succeed; Lambda reports it as an init

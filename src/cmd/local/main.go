@@ -38,12 +38,12 @@ import (
 
 	"github.com/go-sam-blueprint/orders/src/api"
 	"github.com/go-sam-blueprint/orders/src/app"
-	"github.com/go-sam-blueprint/orders/src/platform/config"
-	"github.com/go-sam-blueprint/orders/src/platform/apidocs"
 	"github.com/go-sam-blueprint/orders/src/local/gateway"
-	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
 	"github.com/go-sam-blueprint/orders/src/local/motoserver"
 	"github.com/go-sam-blueprint/orders/src/local/sam"
+	"github.com/go-sam-blueprint/orders/src/platform/apidocs"
+	"github.com/go-sam-blueprint/orders/src/platform/config"
+	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
 )
 
 func main() {
@@ -119,7 +119,7 @@ func run() error {
 // functions are the template's functions, in this process: the orders
 // service (one handler for every operation) and the docs.
 type functions struct {
-	orders, docs httpapi.LambdaFunc
+	orders, docs lambdahttp.Func
 }
 
 func newFunctions(ctx context.Context, cfg config.Config) (*functions, error) {
@@ -135,7 +135,7 @@ func newFunctions(ctx context.Context, cfg config.Config) (*functions, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &functions{orders: orders, docs: httpapi.Adapt(docsHandler)}, nil
+	return &functions{orders: orders, docs: lambdahttp.Adapt(docsHandler)}, nil
 }
 
 // gateway is the API Gateway stand-in in front of the functions. It routes

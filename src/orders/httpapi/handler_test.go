@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,10 +17,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/src/api"
-	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
-	"github.com/go-sam-blueprint/orders/src/platform/logging"
 	"github.com/go-sam-blueprint/orders/src/orders"
+	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
 	"github.com/go-sam-blueprint/orders/src/orders/orderstest"
+	"github.com/go-sam-blueprint/orders/src/platform/logging"
 )
 
 const (
@@ -37,17 +36,14 @@ var created = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 type fixture struct {
 	h     http.Handler
 	store *orderstest.Store
-	idem  *orderstest.Idempotency
 	log   *bytes.Buffer
 }
 
 func newFixture(t *testing.T, level slog.Level) *fixture {
 	t.Helper()
-	f := &fixture{store: orderstest.NewStore(), idem: orderstest.NewIdempotency(), log: &bytes.Buffer{}}
-	require.NoError(t, f.store.Put(context.Background(), orders.Order{
-		ID: uuid.MustParse(knownID), CustomerName: "Grace", ItemCount: 2, CreatedAt: created,
-	}))
-	svc, err := orders.NewService(f.store, orders.WithClock(func() time.Time { return created }), orders.WithIdempotency(f.idem))
+	f := &fixture{store: orderstest.NewStore(), log: &bytes.Buffer{}}
+	f.store.Add(orders.Order{ID: uuid.MustParse(knownID), CustomerName: "Grace", ItemCount: 2, CreatedAt: created})
+	svc, err := orders.NewService(f.store, orders.WithClock(func() time.Time { return created }))
 	require.NoError(t, err)
 	f.h, err = httpapi.New(svc, logging.New(f.log, level))
 	require.NoError(t, err)

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/src/api"
-	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
+	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
 	"github.com/go-sam-blueprint/orders/src/platform/logging"
 	"github.com/go-sam-blueprint/orders/src/platform/metrics"
 )
@@ -204,7 +204,7 @@ func TestHostileInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, slog.LevelInfo)
-			fn := httpapi.Lambda(f.h, httpapi.Telemetry{Log: logging.New(f.log, slog.LevelInfo), Metrics: mustEmitter(t)})
+			fn := lambdahttp.Lambda(f.h, lambdahttp.Telemetry{Log: logging.New(f.log, slog.LevelInfo), Metrics: mustEmitter(t)})
 
 			headers := map[string]string{
 				"Authorization": hostileAuthorization, "Cookie": hostileCookie,
@@ -345,7 +345,7 @@ func TestLogCaptureSeesBodiesOnlyAtDebug(t *testing.T) {
 	t.Parallel()
 	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
 		f := newFixture(t, level)
-		fn := httpapi.Lambda(f.h, httpapi.Telemetry{Log: logging.New(f.log, level), Metrics: mustEmitter(t)})
+		fn := lambdahttp.Lambda(f.h, lambdahttp.Telemetry{Log: logging.New(f.log, level), Metrics: mustEmitter(t)})
 		body := hostileOrderBody("Zebulon-7f3a")
 		resp, err := fn(context.Background(), hostileEvent(http.MethodPost, "/api/orders", nil,
 			map[string]string{"Authorization": hostileAuthorization, "X-Forwarded-Proto": "https"}, body))

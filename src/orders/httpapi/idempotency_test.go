@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/src/api"
-	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
+	"github.com/go-sam-blueprint/orders/src/orders"
 )
 
 func create(h http.Handler, key, body string) *httptest.ResponseRecorder {
@@ -83,7 +83,7 @@ func orderID(t *testing.T, rec *httptest.ResponseRecorder) string {
 func TestCreateInProgressIsConflict(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, slog.LevelInfo)
-	f.idem.Err = &idempotency.InProgressError{RetryAfter: 3 * time.Second}
+	f.store.Err = &orders.ConflictError{RetryAfter: 3 * time.Second}
 	rec := create(f.h, "k1", `{"customer_name":"Ada","order_item_count":3}`)
 	require.Equal(t, http.StatusConflict, rec.Code)
 	assert.Equal(t, "3", rec.Header().Get("Retry-After"))

@@ -17,22 +17,23 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/go-sam-blueprint/orders/src/orders"
 	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
+	"github.com/go-sam-blueprint/orders/src/orders/orderstest"
+	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
 	"github.com/go-sam-blueprint/orders/src/platform/logging"
 	"github.com/go-sam-blueprint/orders/src/platform/metrics"
-	"github.com/go-sam-blueprint/orders/src/orders"
-	"github.com/go-sam-blueprint/orders/src/orders/orderstest"
 )
 
 // fuzzTarget is the real HTTP handler and Lambda function of the fuzz
 // targets, built once per process: httpapi.New parses the spec, which
 // would otherwise dominate every input. Each input gets a fresh service
 // over a fresh in-memory store (holding the order knownID, as newFixture's
-// does) and a fresh idempotency record, so that no input depends on the
+// does, and no idempotency records), so that no input depends on the
 // ones before it.
 type fuzzTarget struct {
 	h   http.Handler
-	fn  httpapi.LambdaFunc
+	fn  lambdahttp.Func
 	svc *fuzzService
 	log *bytes.Buffer
 }
@@ -49,7 +50,7 @@ func newFuzzTarget(f *testing.F) *fuzzTarget {
 	emitter, err := metrics.NewEmitter(io.Discard, "Orders", "orders")
 	require.NoError(f, err)
 	ft.h = h
-	ft.fn = httpapi.Lambda(h, httpapi.Telemetry{Log: logging.New(io.Discard, slog.LevelInfo), Metrics: emitter})
+	ft.fn = lambdahttp.Lambda(h, lambdahttp.Telemetry{Log: logging.New(io.Discard, slog.LevelInfo), Metrics: emitter})
 	return ft
 }
 
@@ -57,11 +58,8 @@ func newFuzzTarget(f *testing.F) *fuzzTarget {
 func (ft *fuzzTarget) reset(tb testing.TB) {
 	tb.Helper()
 	store := orderstest.NewStore()
-	require.NoError(tb, store.Put(context.Background(), orders.Order{
-		ID: uuid.MustParse(knownID), CustomerName: "Grace", ItemCount: 2, CreatedAt: created,
-	}))
-	svc, err := orders.NewService(store, orders.WithClock(func() time.Time { return created }),
-		orders.WithIdempotency(orderstest.NewIdempotency()))
+	store.Add(orders.Order{ID: uuid.MustParse(knownID), CustomerName: "Grace", ItemCount: 2, CreatedAt: created})
+	svc, err := orders.NewService(store, orders.WithClock(func() time.Time { return created }))
 	require.NoError(tb, err)
 	ft.svc.Service = svc
 	ft.log.Reset()

@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/src/api"
-	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
+	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
 	"github.com/go-sam-blueprint/orders/src/platform/logging"
 	"github.com/go-sam-blueprint/orders/src/platform/metrics"
 )
@@ -70,33 +70,12 @@ func TestLambdaProblemsCarryTheRequestID(t *testing.T) {
 	assert.Equal(t, "req-1", *p.Instance)
 }
 
-// An event that is no HTTP request is bad input: 400, not a function error
-// that API Gateway would turn into a 502.
-func TestLambdaUnreadableEvents(t *testing.T) {
-	t.Parallel()
-	tests := map[string]events.APIGatewayProxyRequest{
-		"bad base64 body": {HTTPMethod: http.MethodPost, Path: "/api/orders", Body: "%%%", IsBase64Encoded: true},
-		"bad method":      {HTTPMethod: "GE T", Path: "/api/orders"},
-		"bad path escape": {HTTPMethod: http.MethodGet, Path: "/api/orders/%zz"},
-	}
-	for name, event := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			h, _ := newHandler(t)
-			resp, err := lambdaFunc(t, h)(context.Background(), event)
-			require.NoError(t, err)
-			assert.Equal(t, http.StatusBadRequest, resp.StatusCode, resp.Body)
-			assert.Equal(t, []string{"application/problem+json"}, resp.MultiValueHeaders["Content-Type"])
-		})
-	}
-}
-
 // lambdaFunc wraps h as the deployed function does, with metrics thrown away.
-func lambdaFunc(t *testing.T, h http.Handler) httpapi.LambdaFunc {
+func lambdaFunc(t *testing.T, h http.Handler) lambdahttp.Func {
 	t.Helper()
 	emitter, err := metrics.NewEmitter(io.Discard, "Orders", "orders")
 	require.NoError(t, err)
-	return httpapi.Lambda(h, httpapi.Telemetry{Log: logging.New(io.Discard, slog.LevelInfo), Metrics: emitter})
+	return lambdahttp.Lambda(h, lambdahttp.Telemetry{Log: logging.New(io.Discard, slog.LevelInfo), Metrics: emitter})
 }
 
 func loadEvent(tb testing.TB, file string) events.APIGatewayProxyRequest {
@@ -117,7 +96,7 @@ func TestInvocationTelemetry(t *testing.T) {
 	var out bytes.Buffer
 	emitter, err := metrics.NewEmitter(&out, "Orders", "orders")
 	require.NoError(t, err)
-	fn := httpapi.Lambda(f.h, httpapi.Telemetry{Log: logging.New(io.Discard, slog.LevelInfo), Metrics: emitter})
+	fn := lambdahttp.Lambda(f.h, lambdahttp.Telemetry{Log: logging.New(io.Discard, slog.LevelInfo), Metrics: emitter})
 
 	event := loadEvent(t, "create_order.json")
 	for range 2 {

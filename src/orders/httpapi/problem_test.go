@@ -6,66 +6,69 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/go-sam-blueprint/orders/src/orders"
 )
 
-// sdkError wraps err as the SDK returns it, then as the store does.
-func sdkError(operation string, err error) error {
-	return fmt.Errorf("get order x: %w", &smithy.OperationError{ServiceID: "DynamoDB", OperationName: operation, Err: err})
+// storeError wraps err as the DynamoDB store does, around what it was told.
+func storeError(err error) error {
+	return fmt.Errorf("order %s: %w", knownID, fmt.Errorf("operation error DynamoDB: GetItem, boom quota Exception: %w", err))
 }
 
-// Failures that are not the client's are answered by status alone: 503
-// with Retry-After when DynamoDB throttled, 504 when time ran out, 500
-// otherwise. The SDK's errors come here after its own retries gave up.
-func TestServerFailures(t *testing.T) {
+// Each of the domain's errors has its answer, from one table; anything
+// else is a 500 that reveals nothing. The cause stays in the log.
+func TestDomainErrorsAnswers(t *testing.T) {
 	t.Parallel()
-	canceled := func(codes ...string) error {
-		e := &types.TransactionCanceledException{Message: aws.String("Transaction cancelled")}
-		for _, c := range codes {
-			e.CancellationReasons = append(e.CancellationReasons, types.CancellationReason{Code: aws.String(c)})
-		}
-		return e
-	}
 	tests := []struct {
-		name   string
-		err    error
-		status int
+		name       string
+		err        error
+		status     int
+		typ        string
+		retryAfter string
 	}{
-		{"ProvisionedThroughputExceededException", sdkError("GetItem", &types.ProvisionedThroughputExceededException{}), http.StatusServiceUnavailable},
-		{"ThrottlingException", sdkError("GetItem", &types.ThrottlingException{}), http.StatusServiceUnavailable},
-		{"RequestLimitExceeded", sdkError("GetItem", &types.RequestLimitExceeded{}), http.StatusServiceUnavailable},
-		{"throttled transaction item", sdkError("TransactWriteItems", canceled("None", "ThrottlingError")), http.StatusServiceUnavailable},
-		{"retry quota spent", sdkError("GetItem", errors.Join(&types.InternalServerError{}, ratelimit.QuotaExceededError{Requested: 14})), http.StatusServiceUnavailable},
-		{"deadline", sdkError("GetItem", &smithy.CanceledError{Err: context.DeadlineExceeded}), http.StatusGatewayTimeout},
-		{"canceled", sdkError("GetItem", &smithy.CanceledError{Err: context.Canceled}), http.StatusGatewayTimeout},
-		{"InternalServerError", sdkError("GetItem", &types.InternalServerError{}), http.StatusInternalServerError},
-		{"cancelled transaction, no throttling", sdkError("TransactWriteItems", canceled("None", "ValidationError")), http.StatusInternalServerError},
-		{"anything else", errors.New("boom"), http.StatusInternalServerError},
+		{"not found", storeError(orders.ErrNotFound), http.StatusNotFound, "about:blank", ""},
+		{"unavailable", storeError(orders.ErrUnavailable), http.StatusServiceUnavailable, "about:blank", "1"},
+		{"deadline", storeError(context.DeadlineExceeded), http.StatusGatewayTimeout, "about:blank", ""},
+		{"canceled", storeError(context.Canceled), http.StatusGatewayTimeout, "about:blank", ""},
+		{"key reused", storeError(orders.ErrIdempotencyKeyReused), http.StatusUnprocessableEntity, problemType("idempotency-key-reused"), ""},
+		{"in progress", &orders.ConflictError{RetryAfter: 1500 * time.Millisecond}, http.StatusConflict, problemType("idempotency-in-progress"), "2"},
+		{"page token", storeError(orders.ErrInvalidPageToken), http.StatusBadRequest, problemType("invalid-next-token"), ""},
+		{
+			"invalid", &orders.InvalidError{Violations: []orders.Violation{{Field: orders.FieldPageSize, Reason: "must be small"}}},
+			http.StatusUnprocessableEntity, problemType("validation-error"), "",
+		},
+		{"anything else", storeError(errors.New("DynamoDB said no")), http.StatusInternalServerError, "about:blank", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h, store := newHandler(t)
-			store.Err = tt.err
-			rec := serve(h, http.MethodGet, "/api/orders/"+knownID, "", "")
+			f := newFixture(t, 0)
+			f.store.Err = tt.err
+			rec := serve(f.h, http.MethodGet, "/api/orders/"+knownID, "", "")
 			require.Equal(t, tt.status, rec.Code, rec.Body.String())
 			p := decodeProblem(t, rec)
-			assert.Equal(t, "about:blank", p.Type)
-			assert.Equal(t, http.StatusText(tt.status), p.Title)
-			if tt.status == http.StatusServiceUnavailable {
-				assert.Equal(t, "1", rec.Header().Get("Retry-After"))
-			} else {
-				assert.Empty(t, rec.Header().Get("Retry-After"))
+			assert.Equal(t, tt.typ, p.Type)
+			if tt.typ == "about:blank" {
+				assert.Equal(t, http.StatusText(tt.status), p.Title)
 			}
-			for _, word := range []string{"DynamoDB", "Exception", "GetItem", "boom", "quota", "deadline"} {
+			assert.Equal(t, tt.retryAfter, rec.Header().Get("Retry-After"))
+			for _, word := range []string{"DynamoDB", "Exception", "GetItem", "boom", "quota", "deadline", "said no"} {
 				assert.NotContains(t, rec.Body.String(), word)
+			}
+			failed := f.log.String()
+			if tt.status >= http.StatusInternalServerError {
+				assert.Contains(t, failed, `"message":"request failed"`, "a server failure is logged with its cause")
+			} else {
+				assert.NotContains(t, failed, `"message":"request failed"`, "the client's mistakes are not errors of ours")
 			}
 		})
 	}
+}
+
+func problemType(anchor string) string {
+	return "https://github.com/go-sam-blueprint/orders/blob/main/docs/problems.md#" + anchor
 }

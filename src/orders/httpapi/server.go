@@ -1,34 +1,20 @@
-// Package handler is the HTTP face of the orders service: it implements the
-// strict server generated from api.yaml on top of the orders use cases,
-// validates every request against the spec before any handler code runs,
-// answers errors as RFC 9457 problem+json, and adapts it all to API
-// Gateway's Lambda proxy events.
 package httpapi
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/google/uuid"
 
 	"github.com/go-sam-blueprint/orders/src/api"
 	"github.com/go-sam-blueprint/orders/src/orders"
+	"github.com/go-sam-blueprint/orders/src/platform/logging"
 )
 
-// Service is what the HTTP layer needs of the orders logic.
-type Service interface {
-	Create(ctx context.Context, n orders.NewOrder, idempotencyKey string) (o orders.Order, replayed bool, err error)
-	Get(ctx context.Context, id uuid.UUID) (orders.Order, error)
-	Delete(ctx context.Context, id uuid.UUID) (orders.Order, error)
-	List(ctx context.Context, limit int, pageToken string) (orders.Page, error)
-}
-
-var _ Service = (*orders.Service)(nil)
-
-// defaultPageSize is api.yaml's default for the limit query parameter.
-const defaultPageSize = 10
-
-// server implements the operations of api.yaml. It returns domain errors as
-// they are; problemFor maps them to responses in one place.
+// server implements the operations of api.yaml: each maps the request to a
+// use case and its answer back, and notes on the log line the order it
+// touched. It returns the domain's errors as they are; problemFor answers
+// them.
 type server struct {
 	svc Service
 }
@@ -47,6 +33,7 @@ func (s *server) CreateOrder(ctx context.Context, req api.CreateOrderRequestObje
 	if err != nil {
 		return nil, err
 	}
+	noteOrder(ctx, o.ID)
 	resp := api.CreateOrder200JSONResponse{Body: toAPI(o)}
 	if replayed {
 		resp.Headers.IdempotentReplayed = &replayed
@@ -55,6 +42,7 @@ func (s *server) CreateOrder(ctx context.Context, req api.CreateOrderRequestObje
 }
 
 func (s *server) GetOrder(ctx context.Context, req api.GetOrderRequestObject) (api.GetOrderResponseObject, error) {
+	noteOrder(ctx, req.OrderId)
 	o, err := s.svc.Get(ctx, req.OrderId)
 	if err != nil {
 		return nil, err
@@ -63,6 +51,7 @@ func (s *server) GetOrder(ctx context.Context, req api.GetOrderRequestObject) (a
 }
 
 func (s *server) DeleteOrder(ctx context.Context, req api.DeleteOrderRequestObject) (api.DeleteOrderResponseObject, error) {
+	noteOrder(ctx, req.OrderId)
 	o, err := s.svc.Delete(ctx, req.OrderId)
 	if err != nil {
 		return nil, err
@@ -71,26 +60,30 @@ func (s *server) DeleteOrder(ctx context.Context, req api.DeleteOrderRequestObje
 }
 
 func (s *server) ListOrders(ctx context.Context, req api.ListOrdersRequestObject) (api.ListOrdersResponseObject, error) {
-	limit := defaultPageSize
+	page := orders.PageRequest{}
 	if req.Params.Limit != nil {
-		limit = *req.Params.Limit
+		page.Size = *req.Params.Limit
 	}
-	var token string
 	if req.Params.NextToken != nil {
-		token = *req.Params.NextToken
+		page.Token = *req.Params.NextToken
 	}
-	page, err := s.svc.List(ctx, limit, token)
+	p, err := s.svc.List(ctx, page)
 	if err != nil {
 		return nil, err
 	}
-	resp := api.ListOrders200JSONResponse{Orders: make([]api.Order, len(page.Orders))}
-	for i, o := range page.Orders {
+	resp := api.ListOrders200JSONResponse{Orders: make([]api.Order, len(p.Orders))}
+	for i, o := range p.Orders {
 		resp.Orders[i] = toAPI(o)
 	}
-	if page.NextToken != "" {
-		resp.NextToken = &page.NextToken
+	if p.NextToken != "" {
+		resp.NextToken = &p.NextToken
 	}
 	return resp, nil
+}
+
+// noteOrder names the order an operation touched on the request's log line.
+func noteOrder(ctx context.Context, id uuid.UUID) {
+	logging.Note(ctx, slog.String("order_id", id.String()))
 }
 
 func toAPI(o orders.Order) api.Order {

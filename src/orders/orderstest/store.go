@@ -1,4 +1,5 @@
-// Package orderstest provides an in-memory orders.Store for tests.
+// Package orderstest provides an in-memory orders.Store for tests, and the
+// suite of behaviour that every Store must show (Conformance).
 package orderstest
 
 import (
@@ -12,22 +13,31 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/go-sam-blueprint/orders/src/orders"
+	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
 )
 
-// Store keeps orders in memory. It lists them by id and hands out page
+// Store keeps orders in memory, and the answers to creates by idempotency
+// key, as the DynamoDB store does. It lists orders by id and hands out page
 // tokens of its own. Set Err to make every call fail with it.
 type Store struct {
-	mu     sync.Mutex
-	orders map[uuid.UUID]orders.Order
+	mu      sync.Mutex
+	orders  map[uuid.UUID]orders.Order
+	answers map[string]answer
 	// Err, when set, is returned by every call.
 	Err error
+}
+
+// answer is a create's idempotency record.
+type answer struct {
+	payloadHash string
+	order       orders.Order
 }
 
 var _ orders.Store = (*Store)(nil)
 
 // NewStore returns an empty Store.
 func NewStore() *Store {
-	return &Store{orders: map[uuid.UUID]orders.Order{}}
+	return &Store{orders: map[uuid.UUID]orders.Order{}, answers: map[string]answer{}}
 }
 
 // Len returns how many orders the store holds.
@@ -37,18 +47,32 @@ func (s *Store) Len() int {
 	return len(s.orders)
 }
 
-// Put stores o, like a conditional put: an existing id is an error.
-func (s *Store) Put(_ context.Context, o orders.Order) error {
+// Add stores o as it is, outside any create: a fixture's order.
+func (s *Store) Add(o orders.Order) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.orders[o.ID] = o
+}
+
+// Create stores o as the answer to req, unless req was answered before.
+func (s *Store) Create(_ context.Context, o orders.Order, req idempotency.Request) (orders.Order, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.Err != nil {
-		return s.Err
+		return orders.Order{}, false, s.Err
+	}
+	if a, ok := s.answers[req.Key]; ok {
+		if a.payloadHash != req.PayloadHash {
+			return orders.Order{}, false, orders.ErrIdempotencyKeyReused
+		}
+		return a.order, true, nil
 	}
 	if _, ok := s.orders[o.ID]; ok {
-		return errDuplicate
+		return orders.Order{}, false, errDuplicate
 	}
 	s.orders[o.ID] = o
-	return nil
+	s.answers[req.Key] = answer{payloadHash: req.PayloadHash, order: o}
+	return o, false, nil
 }
 
 // Get returns the order with the id, or orders.ErrNotFound.

@@ -1,4 +1,4 @@
-// Package docs serves the API's documentation: Swagger UI at /swagger and
+// Package apidocs serves the API's documentation: Swagger UI at /swagger and
 // the spec at /swagger.json, with no request leaving for a CDN. It runs as
 // a function of its own, so the orders functions carry none of its weight.
 //

@@ -14,7 +14,7 @@ import (
 
 	"github.com/go-sam-blueprint/orders/src/api"
 	"github.com/go-sam-blueprint/orders/src/platform/apidocs"
-	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
+	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
 )
 
 var assets = fstest.MapFS{
@@ -23,18 +23,18 @@ var assets = fstest.MapFS{
 	"README.md":            {Data: []byte("not served")},
 }
 
-func newDocs(t *testing.T, files fstest.MapFS) httpapi.LambdaFunc {
+func newDocs(t *testing.T, files fstest.MapFS) lambdahttp.Func {
 	t.Helper()
 	spec, err := api.GetSpec()
 	require.NoError(t, err)
 	h, err := apidocs.New(spec, files)
 	require.NoError(t, err)
-	return httpapi.Adapt(h)
+	return lambdahttp.Adapt(h)
 }
 
 // get sends a request as API Gateway would; rcPath is the path the client
 // used, with the stage when there is one.
-func get(t *testing.T, fn httpapi.LambdaFunc, path, rcPath string) events.APIGatewayProxyResponse {
+func get(t *testing.T, fn lambdahttp.Func, path, rcPath string) events.APIGatewayProxyResponse {
 	t.Helper()
 	resp, err := fn(context.Background(), events.APIGatewayProxyRequest{
 		HTTPMethod: http.MethodGet, Path: path,

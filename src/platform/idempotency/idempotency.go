@@ -1,47 +1,41 @@
-// Package idempotency makes an operation safe to retry: run through a
-// Guard with a key, it takes effect at most once, and a repeat of the same
-// request gets the first answer again.
+// Package idempotency makes a request that writes to DynamoDB safe to
+// retry: it takes effect at most once, and a repeat gets the first answer
+// again.
 //
-// Records live in a DynamoDB table keyed by the string attribute "id", with
-// TTL on "expiration". Two ways to run an operation:
+// The request's writes commit in one TransactWriteItems together with a
+// record of its answer, on the condition that no live record holds the
+// request's key. A repeat fails that condition, and DynamoDB returns the
+// record with the failure (ReturnValuesOnConditionCheckFailure): a first
+// request and its replay are one round trip each.
 //
-//   - Atomic.Do, for an operation whose whole effect is DynamoDB writes made
-//     through a dynamotx-aware store: one round trip, a transaction that
-//     commits the writes with the completed record if the key is free. A
-//     repeat costs one round trip too: the failed condition returns the
-//     record (ReturnValuesOnConditionCheckFailure).
-//   - Guard.Do, for any operation: a conditional PutItem first claims the
-//     key (in progress), then one TransactWriteItems commits the
-//     operation's dynamotx writes with the completed record; two round
-//     trips. The claim expires with the caller's deadline (the Lambda
-//     deadline) at the latest, and is removed when the operation fails, so
-//     a failure never blocks a retry.
+// The package builds the record's write and reads a failed transaction;
+// it sends nothing itself. The repository that owns the request's writes
+// sends the transaction (see orders/dynamo's Store.Create), so that a
+// reader finds the one write of a create by following the call.
+//
+// Records live in a table keyed by the string attribute "id", with TTL on
+// "expiration" (template.yaml's IdempotencyTable).
 package idempotency
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/google/uuid"
-
-	"github.com/go-sam-blueprint/orders/src/platform/dynamotx"
 )
 
-// ErrPayloadMismatch reports a key reused for a different request.
+// ErrPayloadMismatch reports a key reused for a request with another payload.
 var ErrPayloadMismatch = errors.New("idempotency key reused with a different payload")
 
-// InProgressError reports that a request with the same key is still running.
+// InProgressError reports a request that raced another with the same key:
+// DynamoDB turned one of the two transactions away.
 type InProgressError struct {
-	// RetryAfter is when the running request's claim expires at the latest.
+	// RetryAfter is how long to wait before trying again.
 	RetryAfter time.Duration
 }
 
@@ -49,239 +43,129 @@ func (e *InProgressError) Error() string {
 	return fmt.Sprintf("a request with this idempotency key is in progress; retry after %s", e.RetryAfter)
 }
 
-// API is the part of the DynamoDB client that a Guard uses.
-type API interface {
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
-	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
-	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+// conflictRetry is how long a request that lost a race should wait: the
+// winner's transaction is done within milliseconds.
+const conflictRetry = time.Second
+
+// Request is a request that must take effect at most once.
+type Request struct {
+	// Key identifies the request: its operation and the client's key, or,
+	// without one, a hash of its payload.
+	Key string
+	// PayloadHash tells a retry (the same payload) from a key reused for
+	// another request.
+	PayloadHash string
 }
 
-var _ API = (*dynamodb.Client)(nil)
+// NewRequest identifies a request of operation by the client's key, or,
+// when clientKey is empty, by its payload: then an identical request is
+// its repeat, as in the Python cookbook.
+func NewRequest(operation, clientKey string, payload []byte) Request {
+	sum := sha256.Sum256(payload)
+	hash := hex.EncodeToString(sum[:])
+	key := clientKey
+	if key == "" {
+		key = "sha256:" + hash
+	}
+	return Request{Key: operation + "#" + key, PayloadHash: hash}
+}
 
-// Record attributes. Several are DynamoDB reserved words, so expressions
-// always name them through placeholders.
+// Record attributes.
 const (
 	attrID          = "id"
-	attrStatus      = "status"
 	attrPayloadHash = "payload_hash"
-	attrOwner       = "owner"
 	attrExpiration  = "expiration"
-	attrInProgress  = "in_progress_expiration"
-	attrResult      = "result"
-
-	statusInProgress = "IN_PROGRESS"
-	statusCompleted  = "COMPLETED"
+	attrAnswer      = "result"
 )
 
-// maxInProgress bounds a claim when the context has no deadline.
-const maxInProgress = 30 * time.Second
-
-// cleanupTimeout bounds the removal of a failed claim, which runs even when
-// the caller's context is done.
-const cleanupTimeout = 2 * time.Second
-
-var names = map[string]string{
-	"#id": attrID, "#status": attrStatus, "#hash": attrPayloadHash, "#owner": attrOwner,
-	"#exp": attrExpiration, "#inprog": attrInProgress, "#result": attrResult,
-}
-
-// Guard runs operations at most once per key.
-type Guard struct {
-	db    API
+// Records keeps the answers to requests in a DynamoDB table.
+type Records struct {
 	table string
 	ttl   time.Duration
 	now   func() time.Time
 }
 
-// Option changes how a Guard is built.
-type Option func(*Guard)
+// Option changes how Records are built.
+type Option func(*Records)
 
-// WithClock makes the Guard read the time from now, for tests.
+// WithClock makes Records read the time from now, for tests.
 func WithClock(now func() time.Time) Option {
-	return func(g *Guard) { g.now = now }
+	return func(r *Records) { r.now = now }
 }
 
-// New returns a Guard that keeps records in table for ttl after completion.
-func New(db API, table string, ttl time.Duration, opts ...Option) (*Guard, error) {
+// NewRecords returns Records that keep each answer in table for ttl.
+func NewRecords(table string, ttl time.Duration, opts ...Option) (*Records, error) {
 	switch {
-	case db == nil:
-		return nil, errors.New("idempotency: nil DynamoDB client")
 	case table == "":
 		return nil, errors.New("idempotency: empty table name")
 	case ttl < time.Second:
 		return nil, fmt.Errorf("idempotency: ttl %s is under a second", ttl)
 	}
-	g := &Guard{db: db, table: table, ttl: ttl, now: time.Now}
+	r := &Records{table: table, ttl: ttl, now: time.Now}
 	for _, opt := range opts {
-		opt(g)
+		opt(r)
 	}
-	return g, nil
+	return r, nil
 }
 
-// Do runs op once for key and returns its result. A later call with the same
-// key and payload returns the stored result with replayed true, without
-// running op; the same key with another payload fails with
-// ErrPayloadMismatch; a call while the first still runs fails with an
-// *InProgressError. A failed op leaves no record behind.
-//
-// Writes that op makes through a dynamotx-aware store are committed in one
-// transaction with the record. The result must fit in a DynamoDB item.
-func (g *Guard) Do(ctx context.Context, key string, payload []byte, op func(ctx context.Context) ([]byte, error)) (result []byte, replayed bool, err error) {
-	hash := payloadHash(payload)
-	owner := uuid.NewString()
-
-	result, replayed, err = g.claim(ctx, key, hash, owner)
-	if err != nil || replayed {
-		return result, replayed, err
-	}
-	tx := &dynamotx.Tx{}
-	result, err = op(dynamotx.With(ctx, tx))
-	if err != nil {
-		g.release(ctx, key, owner)
-		return nil, false, err
-	}
-	if err := g.commit(ctx, key, owner, result, tx.Items()); err != nil {
-		g.release(ctx, key, owner)
-		return nil, false, err
-	}
-	return result, false, nil
-}
-
-// claim writes an in-progress record unless a live one exists; when one
-// does, it answers from it.
-func (g *Guard) claim(ctx context.Context, key, hash, owner string) ([]byte, bool, error) {
-	now := g.now()
-	until := now.Add(maxInProgress)
-	if deadline, ok := ctx.Deadline(); ok && deadline.Before(until) {
-		until = deadline
-	}
-	_, err := g.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &g.table,
+// Put is the write that records answer as req's: add it to the
+// transaction that makes req's writes. It fails the transaction while a
+// live record holds req's key, and DynamoDB then returns that record.
+func (r *Records) Put(req Request, answer types.AttributeValue) types.TransactWriteItem {
+	now := r.now()
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName: &r.table,
 		Item: map[string]types.AttributeValue{
-			attrID:          s(key),
-			attrStatus:      s(statusInProgress),
-			attrPayloadHash: s(hash),
-			attrOwner:       s(owner),
-			attrExpiration:  n(now.Add(g.ttl).Unix()),
-			attrInProgress:  n(until.UnixMilli()),
+			attrID:          &types.AttributeValueMemberS{Value: req.Key},
+			attrPayloadHash: &types.AttributeValueMemberS{Value: req.PayloadHash},
+			attrExpiration:  &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(r.ttl).Unix(), 10)},
+			attrAnswer:      answer,
 		},
-		// Free, expired, or claimed by a request that ran out of time.
-		ConditionExpression:      aws.String("attribute_not_exists(#id) OR #exp < :now OR (#status = :inprogress AND #inprog < :nowms)"),
-		ExpressionAttributeNames: pick("#id", "#exp", "#status", "#inprog"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":now": n(now.Unix()), ":nowms": n(now.UnixMilli()), ":inprogress": s(statusInProgress),
-		},
+		// Free, or expired but not yet removed by TTL (which can take days).
+		ConditionExpression:                 aws.String("attribute_not_exists(#id) OR #exp < :now"),
+		ExpressionAttributeNames:            map[string]string{"#id": attrID, "#exp": attrExpiration},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	ccf, taken := errors.AsType[*types.ConditionalCheckFailedException](err)
-	if !taken {
-		if err != nil {
-			return nil, false, fmt.Errorf("claim idempotency key: %w", err)
-		}
-		return nil, false, nil
-	}
-	return g.answer(ccf.Item, hash, now)
+	}}
 }
 
-// answer replies to a repeat from the record that holds its key.
-func (g *Guard) answer(item map[string]types.AttributeValue, hash string, now time.Time) ([]byte, bool, error) {
-	if item == nil {
-		return nil, false, errors.New("claim idempotency key: taken, but DynamoDB returned no record")
+// Replay reads the error of a transaction that carried Put's write at
+// index. When the record's condition failed because req was answered
+// before, it returns that answer, with replayed true. Otherwise it returns
+// ErrPayloadMismatch for a key reused with another payload, an
+// *InProgressError when the transaction raced another on the same key, and
+// err itself when the failure is not the record's.
+func (r *Records) Replay(err error, index int, req Request) (answer types.AttributeValue, replayed bool, _ error) {
+	if _, ok := errors.AsType[*types.TransactionConflictException](err); ok {
+		return nil, false, &InProgressError{RetryAfter: conflictRetry}
 	}
-	if str(item, attrPayloadHash) != hash {
+	canceled, ok := errors.AsType[*types.TransactionCanceledException](err)
+	if !ok {
+		return nil, false, err
+	}
+	reasons := canceled.CancellationReasons
+	if index < len(reasons) && aws.ToString(reasons[index].Code) == "ConditionalCheckFailed" {
+		return answerOf(reasons[index].Item, req)
+	}
+	for _, reason := range reasons {
+		if aws.ToString(reason.Code) == "TransactionConflict" {
+			return nil, false, &InProgressError{RetryAfter: conflictRetry}
+		}
+	}
+	return nil, false, err
+}
+
+// answerOf replies to a repeat from the record that holds its key.
+func answerOf(record map[string]types.AttributeValue, req Request) (types.AttributeValue, bool, error) {
+	if record == nil {
+		return nil, false, errors.New("idempotency record: its condition failed, but DynamoDB returned no record")
+	}
+	if hash, _ := record[attrPayloadHash].(*types.AttributeValueMemberS); hash == nil || hash.Value != req.PayloadHash {
 		return nil, false, ErrPayloadMismatch
 	}
-	if str(item, attrStatus) == statusCompleted {
-		if b, ok := item[attrResult].(*types.AttributeValueMemberB); ok {
-			return b.Value, true, nil
-		}
-		return nil, false, errors.New("completed idempotency record has no result")
+	answer, ok := record[attrAnswer]
+	if !ok {
+		return nil, false, errors.New("idempotency record: no answer stored")
 	}
-	until, _ := strconv.ParseInt(num(item, attrInProgress), 10, 64)
-	wait := time.UnixMilli(until).Sub(now)
-	return nil, false, &InProgressError{RetryAfter: time.Duration(math.Ceil(max(wait, time.Second).Seconds())) * time.Second}
-}
-
-// commit writes op's writes and completes the record, all or nothing.
-func (g *Guard) commit(ctx context.Context, key, owner string, result []byte, writes []types.TransactWriteItem) error {
-	complete := types.TransactWriteItem{Update: &types.Update{
-		TableName:                &g.table,
-		Key:                      map[string]types.AttributeValue{attrID: s(key)},
-		UpdateExpression:         aws.String("SET #status = :completed, #result = :result REMOVE #inprog"),
-		ConditionExpression:      aws.String("#status = :inprogress AND #owner = :owner"),
-		ExpressionAttributeNames: pick("#status", "#result", "#inprog", "#owner"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":completed": s(statusCompleted), ":inprogress": s(statusInProgress),
-			":result": &types.AttributeValueMemberB{Value: result}, ":owner": s(owner),
-		},
-	}}
-	if err := g.transact(ctx, writes, complete, owner); err != nil {
-		return fmt.Errorf("complete idempotency record: %w", err)
-	}
-	return nil
-}
-
-// transact writes op's writes and then the record's own write, last, in one
-// transaction. token makes the SDK's retries of the call safe: DynamoDB
-// applies a token's transaction once.
-func (g *Guard) transact(ctx context.Context, writes []types.TransactWriteItem, record types.TransactWriteItem, token string) error {
-	if len(writes)+1 > dynamotx.MaxItems {
-		return fmt.Errorf("%d writes exceed a transaction", len(writes))
-	}
-	_, err := g.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems:      append(writes, record),
-		ClientRequestToken: &token,
-	})
-	return err // Callers wrap it; Atomic reads its cancellation reasons first.
-}
-
-// release removes this call's claim, so that a retry can run at once. It
-// is best effort: a claim that cannot be removed expires anyway.
-func (g *Guard) release(ctx context.Context, key, owner string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-	defer cancel()
-	_, _ = g.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                 &g.table,
-		Key:                       map[string]types.AttributeValue{attrID: s(key)},
-		ConditionExpression:       aws.String("#status = :inprogress AND #owner = :owner"),
-		ExpressionAttributeNames:  pick("#status", "#owner"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":inprogress": s(statusInProgress), ":owner": s(owner)},
-	})
-}
-
-// payloadHash identifies a request's payload in its record, so a key
-// reused for another payload is told apart from a retry.
-func payloadHash(payload []byte) string {
-	sum := sha256.Sum256(payload)
-	return hex.EncodeToString(sum[:])
-}
-
-// pick returns the placeholders an expression uses: DynamoDB rejects
-// unused ones.
-func pick(placeholders ...string) map[string]string {
-	out := make(map[string]string, len(placeholders))
-	for _, p := range placeholders {
-		out[p] = names[p]
-	}
-	return out
-}
-
-func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-
-func n(v int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
-}
-
-func str(item map[string]types.AttributeValue, name string) string {
-	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
-}
-
-func num(item map[string]types.AttributeValue, name string) string {
-	if v, ok := item[name].(*types.AttributeValueMemberN); ok {
-		return v.Value
-	}
-	return ""
+	return answer, true, nil
 }

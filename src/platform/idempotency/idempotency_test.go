@@ -1,117 +1,143 @@
 package idempotency_test
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-sam-blueprint/orders/src/platform/dynamotx"
 	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
 )
 
-// fakeDB records the calls a Guard makes. DynamoDB's own behaviour is
-// covered against moto_server in tests/integration.
-type fakeDB struct {
-	puts    []*dynamodb.PutItemInput
-	deletes []*dynamodb.DeleteItemInput
-	txs     []*dynamodb.TransactWriteItemsInput
-	putErr  error
-	txErr   error
-	// deleteCtxErr is the release's context error at the time of the call.
-	deleteCtxErr error
+// DynamoDB's own behaviour (conditions, cancellation reasons, TTL) is
+// covered against moto_server in tests/integration; these tests cover what
+// the package builds and how it reads DynamoDB's answers.
+
+var now = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+func newRecords(t *testing.T) *idempotency.Records {
+	t.Helper()
+	r, err := idempotency.NewRecords("idem", 5*time.Minute, idempotency.WithClock(func() time.Time { return now }))
+	require.NoError(t, err)
+	return r
 }
 
-func (f *fakeDB) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	f.puts = append(f.puts, in)
-	return &dynamodb.PutItemOutput{}, f.putErr
-}
-
-func (f *fakeDB) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	f.deletes = append(f.deletes, in)
-	f.deleteCtxErr = ctx.Err()
-	return &dynamodb.DeleteItemOutput{}, nil
-}
-
-func (f *fakeDB) TransactWriteItems(_ context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	f.txs = append(f.txs, in)
-	return &dynamodb.TransactWriteItemsOutput{}, f.txErr
-}
-
-func TestNewValidates(t *testing.T) {
+func TestNewRecordsValidates(t *testing.T) {
 	t.Parallel()
-	_, err := idempotency.New(nil, "t", time.Minute)
+	_, err := idempotency.NewRecords("", time.Minute)
 	require.Error(t, err)
-	_, err = idempotency.New(&fakeDB{}, "", time.Minute)
-	require.Error(t, err)
-	_, err = idempotency.New(&fakeDB{}, "t", time.Millisecond)
+	_, err = idempotency.NewRecords("t", time.Millisecond)
 	require.Error(t, err)
 }
 
-func TestDoCommitsTheOperationsWritesWithTheRecord(t *testing.T) {
+func TestNewRequest(t *testing.T) {
 	t.Parallel()
-	db := &fakeDB{}
-	g, err := idempotency.New(db, "idem", time.Minute)
-	require.NoError(t, err)
-	orderWrite := types.TransactWriteItem{Put: &types.Put{TableName: new("orders")}}
-	result, replayed, err := g.Do(context.Background(), "k", []byte("p"), func(ctx context.Context) ([]byte, error) {
-		dynamotx.From(ctx).Add(orderWrite)
-		return []byte("done"), nil
-	})
-	require.NoError(t, err)
-	assert.False(t, replayed)
-	assert.Equal(t, []byte("done"), result)
-	require.Len(t, db.puts, 1, "one claim")
-	require.Len(t, db.txs, 1, "one transaction")
-	items := db.txs[0].TransactItems
-	require.Len(t, items, 2)
-	assert.Equal(t, orderWrite, items[0], "the operation's write")
-	require.NotNil(t, items[1].Update, "then the completed record")
-	assert.Equal(t, "idem", *items[1].Update.TableName)
-	assert.NotEmpty(t, *db.txs[0].ClientRequestToken, "retries of the transaction are safe")
-	assert.Empty(t, db.deletes)
+	keyed := idempotency.NewRequest("createOrder", "k-1", []byte(`{"a":1}`))
+	assert.Equal(t, "createOrder#k-1", keyed.Key)
+	assert.Len(t, keyed.PayloadHash, 64, "a SHA-256 in hex")
+
+	keyless := idempotency.NewRequest("createOrder", "", []byte(`{"a":1}`))
+	assert.Equal(t, "createOrder#sha256:"+keyed.PayloadHash, keyless.Key, "without a key, the payload is the key")
+	assert.Equal(t, keyed.PayloadHash, keyless.PayloadHash)
+
+	other := idempotency.NewRequest("createOrder", "k-1", []byte(`{"a":2}`))
+	assert.Equal(t, keyed.Key, other.Key)
+	assert.NotEqual(t, keyed.PayloadHash, other.PayloadHash, "another payload under the same key")
 }
 
-func TestDoReleasesTheClaimWhenTheOperationFails(t *testing.T) {
+func TestPutIsConditionalOnAFreeOrExpiredKey(t *testing.T) {
 	t.Parallel()
-	db := &fakeDB{}
-	g, err := idempotency.New(db, "idem", time.Minute)
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
+	req := idempotency.NewRequest("op", "k", []byte("p"))
+	answer := &types.AttributeValueMemberS{Value: "the answer"}
+	put := newRecords(t).Put(req, answer).Put
+	require.NotNil(t, put)
+	assert.Equal(t, "idem", aws.ToString(put.TableName))
+	assert.Equal(t, map[string]types.AttributeValue{
+		"id":           &types.AttributeValueMemberS{Value: "op#k"},
+		"payload_hash": &types.AttributeValueMemberS{Value: req.PayloadHash},
+		"expiration":   &types.AttributeValueMemberN{Value: "1795867500"}, // now + 5 minutes
+		"result":       answer,
+	}, put.Item)
+	assert.Equal(t, "attribute_not_exists(#id) OR #exp < :now", aws.ToString(put.ConditionExpression))
+	assert.Equal(t, map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: "1795867200"}}, put.ExpressionAttributeValues)
+	assert.Equal(t, types.ReturnValuesOnConditionCheckFailureAllOld, put.ReturnValuesOnConditionCheckFailure,
+		"a repeat gets the record back with the failure: one round trip")
+}
+
+// canceled is the error of a transaction of two writes, the record second.
+func canceled(orderCode, recordCode string, record map[string]types.AttributeValue) error {
+	return &types.TransactionCanceledException{CancellationReasons: []types.CancellationReason{
+		{Code: aws.String(orderCode)},
+		{Code: aws.String(recordCode), Item: record},
+	}}
+}
+
+func TestReplay(t *testing.T) {
+	t.Parallel()
+	req := idempotency.NewRequest("op", "k", []byte("p"))
+	answer := &types.AttributeValueMemberS{Value: "first"}
+	stored := map[string]types.AttributeValue{
+		"id": &types.AttributeValueMemberS{Value: req.Key}, "payload_hash": &types.AttributeValueMemberS{Value: req.PayloadHash}, "result": answer,
+	}
+	reused := map[string]types.AttributeValue{"payload_hash": &types.AttributeValueMemberS{Value: "another"}, "result": answer}
 	boom := errors.New("boom")
-	_, _, err = g.Do(ctx, "k", []byte("p"), func(context.Context) ([]byte, error) {
-		cancel() // the caller gave up, as at a timeout
-		return nil, boom
-	})
-	require.ErrorIs(t, err, boom)
-	require.Len(t, db.deletes, 1)
-	require.NoError(t, db.deleteCtxErr, "the release runs even after the caller's context is done")
-	assert.Empty(t, db.txs)
+	throttled := canceled("None", "ThrottlingError", nil)
+	orderClash := canceled("ConditionalCheckFailed", "None", nil)
 
-	db.txErr = errors.New("transaction canceled")
-	_, _, err = g.Do(context.Background(), "k", []byte("p"), func(context.Context) ([]byte, error) { return []byte("x"), nil })
-	require.ErrorIs(t, err, db.txErr)
-	assert.Len(t, db.deletes, 2, "a failed commit releases the claim too")
+	tests := []struct {
+		name     string
+		err      error
+		answer   types.AttributeValue
+		replayed bool
+		wantErr  error // compared with errors.Is; nil for none
+		conflict bool
+	}{
+		{name: "a repeat gets the stored answer", err: canceled("None", "ConditionalCheckFailed", stored), answer: answer, replayed: true},
+		{name: "the key with another payload", err: canceled("None", "ConditionalCheckFailed", reused), wantErr: idempotency.ErrPayloadMismatch},
+		{name: "a race lost inside the transaction", err: canceled("None", "TransactionConflict", nil), conflict: true},
+		{name: "a race lost before it", err: &types.TransactionConflictException{}, conflict: true},
+		{name: "the order's own write failed", err: orderClash, wantErr: orderClash},
+		{name: "throttled: not the record's failure", err: throttled, wantErr: throttled},
+		{name: "any other failure", err: boom, wantErr: boom},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, replayed, err := newRecords(t).Replay(tt.err, 1, req)
+			assert.Equal(t, tt.replayed, replayed)
+			assert.Equal(t, tt.answer, got)
+			switch {
+			case tt.conflict:
+				inProgress, ok := errors.AsType[*idempotency.InProgressError](err)
+				require.True(t, ok, "got %v", err)
+				assert.Equal(t, time.Second, inProgress.RetryAfter)
+			case tt.wantErr != nil:
+				require.ErrorIs(t, err, tt.wantErr)
+			default:
+				require.NoError(t, err)
+			}
+		})
+	}
 }
 
-func TestClaimFailure(t *testing.T) {
+// A failed condition without the record, or a record without an answer,
+// is DynamoDB breaking its contract: an error, never a replay of nothing.
+func TestReplayOfABrokenRecord(t *testing.T) {
 	t.Parallel()
-	db := &fakeDB{putErr: errors.New("throttled")}
-	g, err := idempotency.New(db, "idem", time.Minute)
-	require.NoError(t, err)
-	ran := false
-	_, _, err = g.Do(context.Background(), "k", []byte("p"), func(context.Context) ([]byte, error) { ran = true; return nil, nil })
-	require.ErrorIs(t, err, db.putErr)
-	assert.False(t, ran)
-}
-
-func TestInProgressErrorSaysWhen(t *testing.T) {
-	t.Parallel()
-	err := &idempotency.InProgressError{RetryAfter: 3 * time.Second}
-	assert.Contains(t, err.Error(), "retry after 3s")
+	req := idempotency.NewRequest("op", "k", []byte("p"))
+	for name, record := range map[string]map[string]types.AttributeValue{
+		"no record": nil,
+		"no answer": {"payload_hash": &types.AttributeValueMemberS{Value: req.PayloadHash}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, replayed, err := newRecords(t).Replay(canceled("None", "ConditionalCheckFailed", record), 1, req)
+			require.Error(t, err)
+			assert.False(t, replayed)
+		})
+	}
 }

@@ -1,4 +1,9 @@
-package httpapi
+// Package lambdahttp runs a net/http handler as a Lambda function behind
+// API Gateway's REST proxy integration, and does, once per invocation, what
+// every operation needs: the log fields (cold start, correlation id, X-Ray
+// trace id), the trace span parented on X-Ray, the metrics flushed as one
+// EMF document, and a deadline that leaves time to answer.
+package lambdahttp
 
 import (
 	"context"
@@ -14,15 +19,15 @@ import (
 
 	"github.com/go-sam-blueprint/orders/src/platform/logging"
 	"github.com/go-sam-blueprint/orders/src/platform/metrics"
+	"github.com/go-sam-blueprint/orders/src/platform/problem"
 	"github.com/go-sam-blueprint/orders/src/platform/tracing"
 )
 
 // MetricColdStart counts the invocations that started a new process.
 const MetricColdStart = "ColdStart"
 
-// LambdaFunc handles one API Gateway REST proxy event, as lambda.Start
-// expects.
-type LambdaFunc func(ctx context.Context, event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error)
+// Func handles one API Gateway REST proxy event, as lambda.Start expects.
+type Func func(ctx context.Context, event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error)
 
 // Telemetry is where every invocation reports.
 type Telemetry struct {
@@ -42,7 +47,7 @@ type Telemetry struct {
 // a function error, so that API Gateway never turns bad input into a 502.
 // The operation runs with a deadline a little before Lambda's (see
 // answerInTime), so that it answers, 504 at worst, before it is killed.
-func Lambda(h http.Handler, t Telemetry) LambdaFunc {
+func Lambda(h http.Handler, t Telemetry) Func {
 	serve := Adapt(h)
 	var warm atomic.Bool
 	return func(ctx context.Context, event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
@@ -101,7 +106,7 @@ func answerInTime(ctx context.Context) (context.Context, context.CancelFunc) {
 
 // Adapt turns h into a Lambda handler of REST proxy events, and nothing
 // more: an event that is no HTTP request gets 400.
-func Adapt(h http.Handler) LambdaFunc {
+func Adapt(h http.Handler) Func {
 	adapter := httpadapter.New(h)
 	return func(ctx context.Context, event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 		return serve(ctx, adapter, h, event)
@@ -109,16 +114,39 @@ func Adapt(h http.Handler) LambdaFunc {
 }
 
 func serve(ctx context.Context, adapter *httpadapter.HandlerAdapter, h http.Handler, event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	w := core.NewProxyResponseWriter()
+	ctx = problem.WithRequestID(ctx, event.RequestContext.RequestID)
+	proxy := core.NewProxyResponseWriter()
+	w := &answerWriter{ResponseWriter: proxy}
 	req, err := adapter.EventToRequestWithContext(ctx, event)
 	if err != nil {
-		writeProblem(ctx, w, newProblem(http.StatusBadRequest, typeBlank, "", "the request could not be read"))
+		problem.Write(ctx, w, problem.Status(http.StatusBadRequest, "the request could not be read"))
 	} else {
 		h.ServeHTTP(w, req)
 	}
-	resp, err := w.GetProxyResponse()
+	if !w.answered {
+		// Nothing written is a 200 with no body, as in net/http; the proxy
+		// writer would refuse to build a response.
+		proxy.WriteHeader(http.StatusOK)
+	}
+	resp, err := proxy.GetProxyResponse()
 	if err != nil {
 		return resp, fmt.Errorf("build proxy response: %w", err)
 	}
 	return resp, nil
+}
+
+// answerWriter notes whether the handler answered at all.
+type answerWriter struct {
+	http.ResponseWriter
+	answered bool
+}
+
+func (w *answerWriter) WriteHeader(status int) {
+	w.answered = true
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *answerWriter) Write(p []byte) (int, error) {
+	w.answered = true
+	return w.ResponseWriter.Write(p)
 }

@@ -1,8 +1,7 @@
-package httpapi
+package httpguard
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,19 +13,21 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	nethttpmiddleware "github.com/oapi-codegen/nethttp-middleware"
 
-	"github.com/go-sam-blueprint/orders/src/api"
+	"github.com/go-sam-blueprint/orders/src/platform/problem"
 )
 
 func init() {
 	// kin-openapi leaves the uuid format unchecked unless told; a path id
-	// that is no UUID must fail validation (422), not reach DynamoDB.
+	// that is no UUID must fail validation (422), not reach the database.
 	openapi3.DefineStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(
 		`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`))
 }
 
-// validator checks every request against the spec before any handler code
-// runs, and answers the ones that fail with a problem.
-func validator(spec *openapi3.T) func(http.Handler) http.Handler {
+// Validate checks every request against spec before next runs, and
+// answers the ones that fail with a problem: 404 for a path the spec
+// lacks, 405 with Allow for a method it lacks, 400 for a body that is no
+// JSON, and 422 naming every failing field otherwise.
+func Validate(spec *openapi3.T) func(http.Handler) http.Handler {
 	return nethttpmiddleware.OapiRequestValidatorWithOptions(spec, &nethttpmiddleware.Options{
 		// The spec's server is the API's own origin; the stage and host vary.
 		DoNotValidateServers:  true,
@@ -39,7 +40,7 @@ func validator(spec *openapi3.T) func(http.Handler) http.Handler {
 			if errors.Is(err, routers.ErrMethodNotAllowed) {
 				w.Header().Set("Allow", strings.Join(allowedMethods(spec, r.URL.Path), ", "))
 			}
-			writeProblem(ctx, w, invalidRequest(err))
+			problem.Write(ctx, w, invalidRequest(err))
 		},
 	})
 }
@@ -48,20 +49,20 @@ func validator(spec *openapi3.T) func(http.Handler) http.Handler {
 // sees. The validator's own messages are not passed on: they echo schemas
 // and submitted values. The details are rebuilt from the failing schema
 // keyword instead.
-func invalidRequest(err error) api.Problem {
+func invalidRequest(err error) problem.Problem {
 	switch {
 	case errors.Is(err, routers.ErrPathNotFound):
-		return newProblem(http.StatusNotFound, typeBlank, "", "no such resource")
+		return problem.Status(http.StatusNotFound, "no such resource")
 	case errors.Is(err, routers.ErrMethodNotAllowed):
-		return newProblem(http.StatusMethodNotAllowed, typeBlank, "", "the resource does not support this method")
+		return problem.Status(http.StatusMethodNotAllowed, "the resource does not support this method")
 	}
-	var invalid []api.InvalidParam
+	var invalid []problem.Field
 	for _, re := range requestErrors(err) {
 		switch {
 		case re.Parameter != nil:
 			invalid = append(invalid, paramErrors(re.Parameter, re.Err)...)
 		case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
-			return invalidBody("the request needs a JSON body")
+			return problem.InvalidBody("the request needs a JSON body")
 		default:
 			body, ok := bodyErrors(re.Err)
 			if !ok {
@@ -72,61 +73,9 @@ func invalidRequest(err error) api.Problem {
 	}
 	if len(invalid) == 0 {
 		// A failure the validator did not explain, such as a security check.
-		return newProblem(http.StatusBadRequest, typeBlank, "", "")
+		return problem.Status(http.StatusBadRequest, "")
 	}
-	return validationProblem(invalid)
-}
-
-// validationProblem lists every failing part of a request once, in a
-// stable order.
-func validationProblem(invalid []api.InvalidParam) api.Problem {
-	slices.SortStableFunc(invalid, func(a, b api.InvalidParam) int {
-		return strings.Compare(where(a)+a.Detail, where(b)+b.Detail)
-	})
-	invalid = slices.CompactFunc(invalid, func(a, b api.InvalidParam) bool {
-		return where(a) == where(b) && a.Detail == b.Detail
-	})
-	p := newProblem(http.StatusUnprocessableEntity, typeValidation, titleValidation, countParts(len(invalid)))
-	p.Errors = &invalid
-	return p
-}
-
-func countParts(n int) string {
-	if n == 1 {
-		return "1 part of the request is not valid"
-	}
-	return fmt.Sprintf("%d parts of the request are not valid", n)
-}
-
-func where(p api.InvalidParam) string {
-	switch {
-	case p.Parameter != nil:
-		return "parameter:" + *p.Parameter
-	case p.Pointer != nil:
-		return "pointer:" + *p.Pointer
-	}
-	return ""
-}
-
-// invalidJSON describes a body that is not JSON. A syntax error's message
-// names only the offending character and where it is, which helps the
-// client and reveals nothing else.
-func invalidJSON(err error) api.Problem {
-	detail := "the request body is not valid JSON"
-	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
-		detail = fmt.Sprintf("%s (at byte %d)", se.Error(), se.Offset)
-	}
-	return invalidBody(detail)
-}
-
-// invalidBody is the 400 for a request body that is missing, unreadable
-// or not JSON; detail says which.
-func invalidBody(detail string) api.Problem {
-	return newProblem(http.StatusBadRequest, typeInvalidJSON, titleInvalidJSON, detail)
-}
-
-func bodyTooLarge() api.Problem {
-	return newProblem(http.StatusRequestEntityTooLarge, typeBlank, "", fmt.Sprintf("the request body must not exceed %d bytes", maxBodyBytes))
+	return problem.Validation(invalid)
 }
 
 // requestErrors flattens the validator's error tree into its request
@@ -167,25 +116,25 @@ func schemaErrors(err error) (out []*openapi3.SchemaError, ok bool) {
 
 // bodyErrors lists the body members that failed the schema; ok is false
 // when the body could not be decoded at all.
-func bodyErrors(err error) ([]api.InvalidParam, bool) {
+func bodyErrors(err error) ([]problem.Field, bool) {
 	errs, ok := schemaErrors(err)
 	if !ok {
 		return nil, false
 	}
-	var out []api.InvalidParam
+	var out []problem.Field
 	for _, se := range errs {
 		path := se.JSONPointer()
 		if se.SchemaField == "properties" {
 			// The validator reports an unknown member at its object, once per
 			// unknown member; name each member instead.
 			for _, name := range unknownMembers(se) {
-				pointer := jsonPointer(append(slices.Clip(path), name))
-				out = append(out, api.InvalidParam{Pointer: &pointer, Detail: "is not a known field"})
+				pointer := Pointer(append(slices.Clip(path), name))
+				out = append(out, problem.Field{Pointer: pointer, Detail: "is not a known field"})
 			}
 			continue
 		}
-		pointer := jsonPointer(path)
-		out = append(out, api.InvalidParam{Pointer: &pointer, Detail: schemaDetail(se)})
+		pointer := Pointer(path)
+		out = append(out, problem.Field{Pointer: pointer, Detail: schemaDetail(se)})
 	}
 	return out, true
 }
@@ -204,23 +153,23 @@ func unknownMembers(se *openapi3.SchemaError) []string {
 }
 
 // paramErrors describes a path or query parameter that failed.
-func paramErrors(p *openapi3.Parameter, err error) []api.InvalidParam {
+func paramErrors(p *openapi3.Parameter, err error) []problem.Field {
 	name := p.Name
 	errs, ok := schemaErrors(err)
 	if !ok {
 		// It could not even be parsed as its type, e.g. limit=ten.
-		return []api.InvalidParam{{Parameter: &name, Detail: typeDetail(p.Schema)}}
+		return []problem.Field{{Parameter: name, Detail: typeDetail(p.Schema)}}
 	}
-	out := make([]api.InvalidParam, len(errs))
+	out := make([]problem.Field, len(errs))
 	for i, se := range errs {
-		out[i] = api.InvalidParam{Parameter: &name, Detail: schemaDetail(se)}
+		out[i] = problem.Field{Parameter: name, Detail: schemaDetail(se)}
 	}
 	return out
 }
 
-// jsonPointer renders a path as an RFC 6901 JSON pointer in URI fragment
+// Pointer renders a path as an RFC 6901 JSON pointer in URI fragment
 // form, as RFC 9457's own example does.
-func jsonPointer(path []string) string {
+func Pointer(path []string) string {
 	var b strings.Builder
 	b.WriteString("#")
 	escape := strings.NewReplacer("~", "~0", "/", "~1")

@@ -1,4 +1,4 @@
-package httpapi
+package httpguard
 
 import (
 	"bytes"
@@ -6,9 +6,94 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"net/http"
 	"strconv"
+	"strings"
 	"unicode/utf8"
+
+	"github.com/go-sam-blueprint/orders/src/platform/problem"
 )
+
+// JSONBodies bounds request bodies to maxBytes and reads a body without a
+// Content-Type as JSON, which the Python cookbook's clients rely on; any
+// other media type is refused with 415. It then reads the body and
+// refuses, with 400, what encoding/json would accept silently but wrongly
+// (see checkJSON).
+func JSONBodies(maxBytes int64) func(http.Handler) http.Handler {
+	b := bodies{max: maxBytes, tooLarge: problem.Status(http.StatusRequestEntityTooLarge,
+		fmt.Sprintf("the request body must not exceed %d bytes", maxBytes))}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if p, refused := b.check(w, r); refused {
+				problem.Write(r.Context(), w, p)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// bodies checks request bodies for JSONBodies.
+type bodies struct {
+	max      int64
+	tooLarge problem.Problem
+}
+
+// check reads r's body and puts it back, or says why it is refused.
+func (b bodies) check(w http.ResponseWriter, r *http.Request) (problem.Problem, bool) {
+	if r.ContentLength > b.max {
+		return b.tooLarge, true
+	}
+	if r.ContentLength != 0 {
+		ct := r.Header.Get("Content-Type")
+		if ct == "" {
+			r.Header.Set("Content-Type", "application/json")
+		} else if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return problem.Status(http.StatusUnsupportedMediaType, "send the body as application/json"), true
+		}
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return problem.Problem{}, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, b.max))
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return b.tooLarge, true
+	}
+	if err != nil {
+		return problem.InvalidBody("the request body could not be read"), true
+	}
+	if detail := checkJSON(body); detail != "" {
+		return problem.InvalidBody(detail), true
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	return problem.Problem{}, false
+}
+
+// Undecodable answers a body that passed validation but does not decode
+// into the handler's types: JSON Schema counts 1.0 and 1e2 as integers,
+// Go's int does not.
+func Undecodable(err error) problem.Problem {
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && te.Field != "" {
+		return problem.Validation([]problem.Field{{
+			Pointer: Pointer(strings.Split(te.Field, ".")),
+			Detail:  "must be written as a whole number, without a fraction or an exponent",
+		}})
+	}
+	return invalidJSON(err)
+}
+
+// invalidJSON describes a body that is not JSON. A syntax error's message
+// names only the offending character and where it is, which helps the
+// client and reveals nothing else.
+func invalidJSON(err error) problem.Problem {
+	detail := "the request body is not valid JSON"
+	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+		detail = fmt.Sprintf("%s (at byte %d)", se.Error(), se.Offset)
+	}
+	return problem.InvalidBody(detail)
+}
 
 // maxDepth bounds how deeply a request body may nest. An order is a flat
 // object; encoding/json's own limit (10,000) is far above anything an
@@ -41,8 +126,8 @@ func checkJSON(body []byte) string {
 		if err != nil {
 			return "" // The end, or a syntax error: the validator reports it.
 		}
-		if problem := c.next(tok); problem != "" {
-			return problem
+		if why := c.next(tok); why != "" {
+			return why
 		}
 		if len(c.stack) == 0 {
 			// The first value is whole: encoding/json, and the validator,
@@ -133,5 +218,5 @@ func (c *jsonChecker) pointer(key string) string {
 			path = append(path, strconv.Itoa(f.index))
 		}
 	}
-	return jsonPointer(append(path, key))
+	return Pointer(append(path, key))
 }

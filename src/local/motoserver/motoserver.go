@@ -1,4 +1,4 @@
-// Package localdynamo gives local runs and tests a DynamoDB: it starts
+// Package motoserver gives local runs and tests a DynamoDB: it starts
 // moto_server on a free loopback port and creates a SAM template's tables.
 package motoserver
 

@@ -1,8 +1,10 @@
-// Package dynamo keeps orders in an Amazon DynamoDB table.
+// Package dynamo keeps orders in an Amazon DynamoDB table: the orders
+// domain's Store.
 //
 // The table is keyed by the string attribute "id" (see template.yaml, the
 // one place where its key schema is defined). Items are mapped by hand rather
-// than by reflection: the mapping is small, explicit and cheap.
+// than by reflection: the mapping is small, explicit and cheap. DynamoDB's
+// failures leave this package as the domain's errors (errors.go).
 package dynamo
 
 import (
@@ -17,8 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
 
-	"github.com/go-sam-blueprint/orders/src/platform/dynamotx"
 	"github.com/go-sam-blueprint/orders/src/orders"
+	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
 )
 
 // Attribute names of an order item, kept as the Python cookbook stores them.
@@ -30,9 +32,9 @@ const (
 	attrPremium   = "premium"
 )
 
-// API is the part of the DynamoDB client that Orders uses.
+// API is the part of the DynamoDB client that Store uses.
 type API interface {
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Scan(ctx context.Context, in *dynamodb.ScanInput, opts ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
@@ -40,68 +42,91 @@ type API interface {
 
 var _ API = (*dynamodb.Client)(nil)
 
-// Orders is an orders.Store on a DynamoDB table.
-type Orders struct {
-	db    API
-	table string
+// Store is an orders.Store on a DynamoDB table.
+type Store struct {
+	db      API
+	table   string
+	records *idempotency.Records
 }
 
-var _ orders.Store = (*Orders)(nil)
+var _ orders.Store = (*Store)(nil)
 
-// NewOrders returns an Orders that keeps orders in the named table.
-func NewOrders(db API, table string) (*Orders, error) {
-	if db == nil {
+// NewStore returns a Store that keeps orders in the named table and the
+// idempotency records of creates in records.
+func NewStore(db API, table string, records *idempotency.Records) (*Store, error) {
+	switch {
+	case db == nil:
 		return nil, errors.New("dynamo: nil DynamoDB client")
-	}
-	if table == "" {
+	case table == "":
 		return nil, errors.New("dynamo: empty table name")
+	case records == nil:
+		return nil, errors.New("dynamo: nil idempotency records")
 	}
-	return &Orders{db: db, table: table}, nil
+	return &Store{db: db, table: table, records: records}, nil
 }
 
-// Put stores a new order. It never overwrites an existing one. Inside a
-// dynamotx transaction, the write joins it instead of being sent.
-func (s *Orders) Put(ctx context.Context, o orders.Order) error {
-	put := &types.Put{
-		TableName:           &s.table,
-		Item:                marshal(o),
-		ConditionExpression: aws.String("attribute_not_exists(" + attrID + ")"),
-	}
-	if tx := dynamotx.From(ctx); tx != nil {
-		tx.Add(types.TransactWriteItem{Put: put})
-		return nil
-	}
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           put.TableName,
-		Item:                put.Item,
-		ConditionExpression: put.ConditionExpression,
+// recordIndex is where a create's transaction holds its idempotency record.
+const recordIndex = 1
+
+// Create writes the order and the idempotency record of req in one
+// TransactWriteItems: one round trip. The order never overwrites another;
+// the record's condition fails when req was answered before, and DynamoDB
+// then returns the record with the cancellation, so a replay is one round
+// trip too and writes nothing.
+func (s *Store) Create(ctx context.Context, o orders.Order, req idempotency.Request) (orders.Order, bool, error) {
+	item := marshal(o)
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{
+			{Put: &types.Put{
+				TableName:           &s.table,
+				Item:                item,
+				ConditionExpression: aws.String("attribute_not_exists(" + attrID + ")"),
+			}},
+			// The answer to a replay is the order's item itself.
+			s.records.Put(req, &types.AttributeValueMemberM{Value: item}),
+		},
+		// The SDK may send the call again; DynamoDB applies one token's
+		// transaction once. The order's id is new to every create.
+		ClientRequestToken: aws.String(o.ID.String()),
 	})
-	if err != nil {
-		return fmt.Errorf("put order %s: %w", o.ID, err)
+	if err == nil {
+		return o, false, nil
 	}
-	return nil
+	answer, replayed, err := s.records.Replay(err, recordIndex, req)
+	if !replayed {
+		return orders.Order{}, false, fmt.Errorf("order %s: %w", o.ID, translate(ctx, err))
+	}
+	stored, ok := answer.(*types.AttributeValueMemberM)
+	if !ok {
+		return orders.Order{}, false, fmt.Errorf("replay of order %s: the stored answer is no order item", o.ID)
+	}
+	first, err := unmarshal(stored.Value)
+	if err != nil {
+		return orders.Order{}, false, fmt.Errorf("replay of order %s: %w", o.ID, err)
+	}
+	return first, true, nil
 }
 
 // Get reads an order with a strongly consistent read, so that an order is
 // found right after it was created.
-func (s *Orders) Get(ctx context.Context, id uuid.UUID) (orders.Order, error) {
+func (s *Store) Get(ctx context.Context, id uuid.UUID) (orders.Order, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      &s.table,
 		Key:            key(id),
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return orders.Order{}, fmt.Errorf("get order %s: %w", id, err)
+		return orders.Order{}, fmt.Errorf("order %s: %w", id, translate(ctx, err))
 	}
 	if out.Item == nil {
-		return orders.Order{}, fmt.Errorf("get order %s: %w", id, orders.ErrNotFound)
+		return orders.Order{}, fmt.Errorf("order %s: %w", id, orders.ErrNotFound)
 	}
 	return unmarshal(out.Item)
 }
 
 // Delete removes an order in one conditional call: the condition tells a
 // missing order apart, and ALL_OLD returns the order as it was.
-func (s *Orders) Delete(ctx context.Context, id uuid.UUID) (orders.Order, error) {
+func (s *Store) Delete(ctx context.Context, id uuid.UUID) (orders.Order, error) {
 	out, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:           &s.table,
 		Key:                 key(id),
@@ -109,49 +134,46 @@ func (s *Orders) Delete(ctx context.Context, id uuid.UUID) (orders.Order, error)
 		ReturnValues:        types.ReturnValueAllOld,
 	})
 	if _, missing := errors.AsType[*types.ConditionalCheckFailedException](err); missing {
-		return orders.Order{}, fmt.Errorf("delete order %s: %w", id, orders.ErrNotFound)
+		return orders.Order{}, fmt.Errorf("order %s: %w", id, orders.ErrNotFound)
 	}
 	if err != nil {
-		return orders.Order{}, fmt.Errorf("delete order %s: %w", id, err)
+		return orders.Order{}, fmt.Errorf("order %s: %w", id, translate(ctx, err))
 	}
 	return unmarshal(out.Attributes)
 }
 
 // List reads one page of a Scan. The page token is an opaque encoding of the
 // last evaluated key; see pageToken.
-func (s *Orders) List(ctx context.Context, limit int, token string) (orders.Page, error) {
-	in := &dynamodb.ScanInput{TableName: &s.table, Limit: aws.Int32(int32(min(max(limit, 1), maxPageSize)))} //nolint:gosec // Bounded to 1..maxPageSize.
+func (s *Store) List(ctx context.Context, limit int, token string) (orders.Page, error) {
+	in := &dynamodb.ScanInput{TableName: &s.table, Limit: aws.Int32(int32(limit))} //nolint:gosec // The domain bounds it to 1..orders.MaxPageSize.
 	if token != "" {
 		startID, err := decodePageToken(token)
 		if err != nil {
-			return orders.Page{}, fmt.Errorf("list orders: %w", err)
+			return orders.Page{}, err
 		}
 		in.ExclusiveStartKey = key(startID)
 	}
 	out, err := s.db.Scan(ctx, in)
 	if err != nil {
-		return orders.Page{}, fmt.Errorf("list orders: %w", err)
+		return orders.Page{}, translate(ctx, err)
 	}
 	page := orders.Page{Orders: make([]orders.Order, 0, len(out.Items))}
 	for _, item := range out.Items {
 		o, err := unmarshal(item)
 		if err != nil {
-			return orders.Page{}, fmt.Errorf("list orders: %w", err)
+			return orders.Page{}, err
 		}
 		page.Orders = append(page.Orders, o)
 	}
 	if len(out.LastEvaluatedKey) > 0 {
 		next, err := encodePageToken(out.LastEvaluatedKey)
 		if err != nil {
-			return orders.Page{}, fmt.Errorf("list orders: %w", err)
+			return orders.Page{}, err
 		}
 		page.NextToken = next
 	}
 	return page, nil
 }
-
-// maxPageSize bounds one Scan, whatever the caller asks for.
-const maxPageSize = 1000
 
 func key(id uuid.UUID) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{attrID: &types.AttributeValueMemberS{Value: id.String()}}

@@ -1,0 +1,70 @@
+// Package orders is the orders service's domain: what an order is, the
+// rules it keeps, and the use cases that create, read, list and delete
+// orders, one file each.
+//
+// It knows nothing of HTTP or DynamoDB. Storage sits behind Store; the
+// adapters translate their own failures into this package's errors (see
+// errors.go), and the HTTP layer answers those errors, and only those.
+package orders
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// The rules an order keeps. api.yaml states the same bounds for the edge
+// and for clients; a test holds the two together.
+const (
+	// MinNameLength and MaxNameLength bound a customer's name, in Unicode
+	// code points, as JSON Schema counts a string's length.
+	MinNameLength = 1
+	MaxNameLength = 20
+	// MinItemCount and MaxItemCount bound an order's items. Larger orders
+	// are bulk orders, which need their own flow.
+	MinItemCount = 1
+	MaxItemCount = 1000
+)
+
+// Order is a customer's order.
+type Order struct {
+	ID           uuid.UUID
+	CustomerName string
+	ItemCount    int
+	CreatedAt    time.Time
+	// Premium is the premium_features flag for the customer when the order
+	// was created.
+	Premium bool
+}
+
+// NewOrder is what a customer asks for when creating an order.
+type NewOrder struct {
+	CustomerName string
+	ItemCount    int
+}
+
+// validate checks n against the rules an order keeps.
+func (n NewOrder) validate() error {
+	var invalid InvalidError
+	if length := utf8.RuneCountInString(n.CustomerName); length < MinNameLength || length > MaxNameLength {
+		invalid.add(FieldCustomerName, fmt.Sprintf("must be %d to %d characters long", MinNameLength, MaxNameLength))
+	}
+	if n.ItemCount < MinItemCount || n.ItemCount > MaxItemCount {
+		invalid.add(FieldItemCount, fmt.Sprintf("must be from %d to %d", MinItemCount, MaxItemCount))
+	}
+	return invalid.orNil()
+}
+
+// payload is n's canonical form: two creates with the same payload are the
+// same order, for idempotency.
+func (n NewOrder) payload() []byte {
+	// The Python cookbook's member names, in a fixed order.
+	raw, _ := json.Marshal(struct { //nolint:errchkjson // A string and an int always marshal.
+		CustomerName string `json:"customer_name"`
+		ItemCount    int    `json:"order_item_count"`
+	}{n.CustomerName, n.ItemCount})
+	return raw
+}

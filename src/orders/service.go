@@ -1,0 +1,85 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
+)
+
+// Business metrics, one per use case.
+const (
+	MetricOrderCreated     = "OrderCreated"
+	MetricOrderFetched     = "OrderFetched"
+	MetricOrderDeleted     = "OrderDeleted"
+	MetricOrdersListed     = "OrdersListed"
+	MetricIdempotentReplay = "IdempotentReplay"
+)
+
+// FlagPremium is the feature flag that makes a customer's new orders
+// premium, evaluated with the customer's name as "customer_name".
+const FlagPremium = "premium_features"
+
+// Store keeps orders. It reports a missing order with ErrNotFound, a page
+// token it did not issue with ErrInvalidPageToken, and its own failures as
+// the domain's errors (ErrUnavailable, ...), wrapped.
+type Store interface {
+	// Create stores o as the answer to req, in one step: unless req was
+	// answered before, in which case it stores nothing and returns the
+	// first answer with replayed true. A repeat with another payload fails
+	// with ErrIdempotencyKeyReused.
+	Create(ctx context.Context, o Order, req idempotency.Request) (stored Order, replayed bool, err error)
+	Get(ctx context.Context, id uuid.UUID) (Order, error)
+	// Delete removes the order and returns it as it was.
+	Delete(ctx context.Context, id uuid.UUID) (Order, error)
+	// List returns up to limit orders, starting after pageToken ("" for the
+	// first page). limit is between 1 and MaxPageSize.
+	List(ctx context.Context, limit int, pageToken string) (Page, error)
+}
+
+// Flags evaluates feature flags for a context of attributes.
+type Flags interface {
+	Bool(ctx context.Context, name string, attrs map[string]any, fallback bool) bool
+}
+
+// Service runs the orders use cases.
+type Service struct {
+	store Store
+	flags Flags
+	now   func() time.Time
+	newID func() (uuid.UUID, error)
+}
+
+// Option changes how a Service is built.
+type Option func(*Service)
+
+// WithClock makes the Service read the time from now, for deterministic tests.
+func WithClock(now func() time.Time) Option {
+	return func(s *Service) { s.now = now }
+}
+
+// WithIDs makes the Service take order ids from newID, for deterministic tests.
+func WithIDs(newID func() (uuid.UUID, error)) Option {
+	return func(s *Service) { s.newID = newID }
+}
+
+// WithFlags makes the Service read its feature flags from flags; without
+// it every flag is off.
+func WithFlags(flags Flags) Option {
+	return func(s *Service) { s.flags = flags }
+}
+
+// NewService returns a Service that keeps orders in store.
+func NewService(store Store, opts ...Option) (*Service, error) {
+	if store == nil {
+		return nil, errors.New("orders: nil store")
+	}
+	s := &Service{store: store, now: time.Now, newID: uuid.NewRandom}
+	for _, opt := range opts {
+		opt(s)
+	}
+	return s, nil
+}
