@@ -212,3 +212,22 @@ func countMetrics(t *testing.T, set *metrics.Set) map[string]float64 {
 	}
 	return counts
 }
+
+// Issue 15, finding 1: through the service and the real store, a client
+// that sends "sha256:<hash of another's body>" as its Idempotency-Key
+// cannot block that other's keyless create.
+func TestClientKeysCannotTakeDerivedKeys(t *testing.T) {
+	t.Parallel()
+	svc, err := orders.NewService(newFixture(t).store)
+	require.NoError(t, err)
+	ctx := context.Background()
+	victim := orders.NewOrder{CustomerName: "Victim", ItemCount: 3}
+	derived := idempotency.NewRequest("createOrder", "", []byte(`{"customer_name":"Victim","order_item_count":3}`))
+	_, _, err = svc.Create(ctx, orders.NewOrder{CustomerName: "Mallory", ItemCount: 1}, "sha256:"+derived.PayloadHash)
+	require.NoError(t, err)
+
+	o, replayed, err := svc.Create(ctx, victim, "")
+	require.NoError(t, err, "the victim's keyless create is not blocked")
+	assert.False(t, replayed)
+	assert.Equal(t, "Victim", o.CustomerName)
+}

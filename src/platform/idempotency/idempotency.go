@@ -60,11 +60,15 @@ type Request struct {
 // NewRequest identifies a request of operation by the client's key, or,
 // when clientKey is empty, by its payload: then an identical request is
 // its repeat, as in the Python cookbook.
+//
+// The two kinds of key live in namespaces of their own ("key:" and
+// "sha256:"), so that a client cannot take the key of another's keyless
+// request by sending the hash of that request's body as its own key.
 func NewRequest(operation, clientKey string, payload []byte) Request {
 	sum := sha256.Sum256(payload)
 	hash := hex.EncodeToString(sum[:])
-	key := clientKey
-	if key == "" {
+	key := "key:" + clientKey
+	if clientKey == "" {
 		key = "sha256:" + hash
 	}
 	return Request{Key: operation + "#" + key, PayloadHash: hash}

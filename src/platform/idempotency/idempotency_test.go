@@ -37,7 +37,7 @@ func TestNewRecordsValidates(t *testing.T) {
 func TestNewRequest(t *testing.T) {
 	t.Parallel()
 	keyed := idempotency.NewRequest("createOrder", "k-1", []byte(`{"a":1}`))
-	assert.Equal(t, "createOrder#k-1", keyed.Key)
+	assert.Equal(t, "createOrder#key:k-1", keyed.Key)
 	assert.Len(t, keyed.PayloadHash, 64, "a SHA-256 in hex")
 
 	keyless := idempotency.NewRequest("createOrder", "", []byte(`{"a":1}`))
@@ -49,6 +49,16 @@ func TestNewRequest(t *testing.T) {
 	assert.NotEqual(t, keyed.PayloadHash, other.PayloadHash, "another payload under the same key")
 }
 
+// Issue 15, finding 1: a client's key lives apart from the keys derived
+// from payloads, so that no client can take the key of another's keyless
+// request by sending "sha256:<hash of its body>".
+func TestClientKeysNeverCollideWithDerivedKeys(t *testing.T) {
+	t.Parallel()
+	victim := idempotency.NewRequest("createOrder", "", []byte(`{"customer_name":"Victim"}`))
+	mallory := idempotency.NewRequest("createOrder", "sha256:"+victim.PayloadHash, []byte(`{"customer_name":"Mallory"}`))
+	assert.NotEqual(t, victim.Key, mallory.Key)
+}
+
 func TestPutIsConditionalOnAFreeOrExpiredKey(t *testing.T) {
 	t.Parallel()
 	req := idempotency.NewRequest("op", "k", []byte("p"))
@@ -57,7 +67,7 @@ func TestPutIsConditionalOnAFreeOrExpiredKey(t *testing.T) {
 	require.NotNil(t, put)
 	assert.Equal(t, "idem", aws.ToString(put.TableName))
 	assert.Equal(t, map[string]types.AttributeValue{
-		"id":           &types.AttributeValueMemberS{Value: "op#k"},
+		"id":           &types.AttributeValueMemberS{Value: "op#key:k"},
 		"payload_hash": &types.AttributeValueMemberS{Value: req.PayloadHash},
 		"expiration":   &types.AttributeValueMemberN{Value: "1795867500"}, // now + 5 minutes
 		"result":       answer,
