@@ -20,7 +20,9 @@ comma        := ,
 LAMBDA_FLAGS := -tags lambda.norpc$(if $(TAGS),$(comma)$(TAGS)) -trimpath -ldflags "-s -w"
 EVENT        ?= events/create_order.json
 MARKDOWNLINT := 0.22.0
-FUNCTIONS    := CreateOrderFunction GetOrderFunction DeleteOrderFunction ListOrdersFunction DocsFunction
+# The template's functions (its AWS::Serverless::Function resources), each
+# built by build-<Function>, as `sam build` builds it.
+FUNCTIONS    := $(shell awk '/^  [A-Za-z0-9]+:$$/ { id = substr($$1, 1, length($$1) - 1) } /^    Type: AWS::Serverless::Function$$/ { print id }' template.yaml)
 
 .PHONY: help
 help: ## List the targets

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/go-sam-blueprint/orders/tests/repo"
 )
@@ -196,4 +197,45 @@ func List(v any) []any {
 	default:
 		return []any{x}
 	}
+}
+
+// Sub renders an Fn::Sub, in either form, as its text: the variables of
+// its list form substituted where they are strings or lookups in the
+// template's mappings; any other ${...} left as it is.
+func (t *Template) Sub(v any) (string, bool) {
+	switch arg := Path(v, "Fn::Sub").(type) {
+	case string:
+		return arg, true
+	case []any:
+		text, ok := arg[0].(string)
+		vars, _ := Path(arg, 1).(map[string]any)
+		if !ok {
+			return "", false
+		}
+		for name, value := range vars {
+			if s, ok := t.lookup(value); ok {
+				text = strings.ReplaceAll(text, "${"+name+"}", s)
+			}
+		}
+		return text, true
+	}
+	return "", false
+}
+
+// lookup resolves a string, or an Fn::FindInMap with literal keys.
+func (t *Template) lookup(v any) (string, bool) {
+	if s, ok := v.(string); ok {
+		return s, true
+	}
+	keys, ok := Path(v, "Fn::FindInMap").([]any)
+	if !ok || len(keys) != 3 {
+		return "", false
+	}
+	s, ok := Path(t.Mappings, keys...).(string)
+	return s, ok
+}
+
+// Keys returns the keys of m, sorted.
+func Keys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
 }

@@ -174,9 +174,9 @@ func obj(v any, steps ...any) map[string]any {
 	return m
 }
 
-// roleStatement returns statement i of a role's first inline policy.
-func roleStatement(c *cfn.Template, role string, i int) map[string]any {
-	return obj(props(c, role), "Policies", 0, "PolicyDocument", "Statement", i)
+// roleStatement returns the first statement of a role's first inline policy.
+func roleStatement(c *cfn.Template, role string) map[string]any {
+	return obj(props(c, role), "Policies", 0, "PolicyDocument", "Statement", 0)
 }
 
 // bySid returns the statement of a policy document with the Sid.
@@ -233,13 +233,13 @@ func badFixtures() []badFixture {
 	fixtures := []badFixture{
 		// IAM1
 		{"IAM1", "service wildcard action", "CreateOrderFunctionRole", func(c *cfn.Template) {
-			roleStatement(c, "CreateOrderFunctionRole", 0)["Action"] = "dynamodb:*"
+			roleStatement(c, "CreateOrderFunctionRole")["Action"] = "dynamodb:*"
 		}},
 		{"IAM1", "star in an action list", "GetOrderFunctionRole", func(c *cfn.Template) {
-			roleStatement(c, "GetOrderFunctionRole", 0)["Action"] = []any{"dynamodb:GetItem", "*"}
+			roleStatement(c, "GetOrderFunctionRole")["Action"] = []any{"dynamodb:GetItem", "*"}
 		}},
 		{"IAM1", "Allow with NotAction", "ListOrdersFunctionRole", func(c *cfn.Template) {
-			s := roleStatement(c, "ListOrdersFunctionRole", 0)
+			s := roleStatement(c, "ListOrdersFunctionRole")
 			delete(s, "Action")
 			s["NotAction"] = "iam:*"
 		}},
@@ -254,14 +254,14 @@ func badFixtures() []badFixture {
 		}},
 		// IAM2
 		{"IAM2", "Resource star", "DeleteOrderFunctionRole", func(c *cfn.Template) {
-			roleStatement(c, "DeleteOrderFunctionRole", 0)["Resource"] = "*"
+			roleStatement(c, "DeleteOrderFunctionRole")["Resource"] = "*"
 		}},
 		{"IAM2", "star in a resource list", "CreateOrderFunctionRole", func(c *cfn.Template) {
-			s := roleStatement(c, "CreateOrderFunctionRole", 2)
-			s["Resource"] = []any{s["Resource"], "*"}
+			s := roleStatement(c, "CreateOrderFunctionRole")
+			s["Resource"] = append(cfn.List(s["Resource"]), "*")
 		}},
 		{"IAM2", "Allow with NotResource", "GetOrderFunctionRole", func(c *cfn.Template) {
-			s := roleStatement(c, "GetOrderFunctionRole", 0)
+			s := roleStatement(c, "GetOrderFunctionRole")
 			delete(s, "Resource")
 			s["NotResource"] = arnOf("IdempotencyTable")
 		}},

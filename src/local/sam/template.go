@@ -34,6 +34,18 @@ type Resource struct {
 	Properties yaml.Node `yaml:"Properties"`
 }
 
+// UnmarshalYAML reads a resource, and leaves an Fn::ForEach loop (a list
+// where a resource is a mapping) as a Resource of no type: the resources
+// local runs need (functions and tables) are declared one by one, and a
+// loop's resources (log groups, permissions, alarms) are AWS's alone.
+func (r *Resource) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	type plain Resource
+	return n.Decode((*plain)(r))
+}
+
 type functionProps struct {
 	Environment struct {
 		Variables map[string]yaml.Node `yaml:"Variables"`

@@ -169,3 +169,33 @@ func TestLoadErrors(t *testing.T) {
 	_, err = sam.Load(path)
 	require.Error(t, err)
 }
+
+// An Fn::ForEach loop among the resources is passed over: what local runs
+// read is declared resource by resource.
+func TestForEachLoopsArePassedOver(t *testing.T) {
+	t.Parallel()
+	tmpl := load(t, `
+Resources:
+  Fn::ForEach::PerFunction:
+    - Name
+    - [A, B]
+    - ${Name}LogGroup:
+        Type: AWS::Logs::LogGroup
+  AFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment:
+        Variables:
+          TABLE: !Ref Orders
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+`)
+	env, err := tmpl.Environment()
+	require.NoError(t, err)
+	assert.Equal(t, "Orders", env["TABLE"])
+	tables, err := tmpl.Tables()
+	require.NoError(t, err)
+	require.Len(t, tables, 1)
+}
