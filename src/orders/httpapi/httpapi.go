@@ -15,24 +15,11 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/google/uuid"
-
 	"github.com/go-sam-blueprint/orders/src/api"
-	"github.com/go-sam-blueprint/orders/src/orders"
 	"github.com/go-sam-blueprint/orders/src/platform/httpguard"
 	"github.com/go-sam-blueprint/orders/src/platform/logging"
 	"github.com/go-sam-blueprint/orders/src/platform/problem"
 )
-
-// Service is what the HTTP layer needs of the orders use cases.
-type Service interface {
-	Create(ctx context.Context, n orders.NewOrder, idempotencyKey string) (o orders.Order, replayed bool, err error)
-	Get(ctx context.Context, id uuid.UUID) (orders.Order, error)
-	Delete(ctx context.Context, id uuid.UUID) (orders.Order, error)
-	List(ctx context.Context, req orders.PageRequest) (orders.Page, error)
-}
-
-var _ Service = (*orders.Service)(nil)
 
 // MaxBodyBytes bounds a request body. An order is well under 100 bytes.
 const MaxBodyBytes = 16 << 10

@@ -11,6 +11,16 @@ import (
 	"github.com/go-sam-blueprint/orders/src/platform/logging"
 )
 
+// Service is what the HTTP layer needs of the orders use cases.
+type Service interface {
+	Create(ctx context.Context, n orders.NewOrder, idempotencyKey string) (o orders.Order, replayed bool, err error)
+	Get(ctx context.Context, id uuid.UUID) (orders.Order, error)
+	Delete(ctx context.Context, id uuid.UUID) (orders.Order, error)
+	List(ctx context.Context, req orders.PageRequest) (orders.Page, error)
+}
+
+var _ Service = (*orders.Service)(nil)
+
 // server implements the operations of api.yaml: each maps the request to a
 // use case and its answer back, and notes on the log line the order it
 // touched. It returns the domain's errors as they are; problemFor answers
