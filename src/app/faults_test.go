@@ -241,6 +241,7 @@ func TestDynamoDBFaults(t *testing.T) {
 			checkFaultAnswer(t, got.resp, c.want.status)
 			if c.want.status >= 500 {
 				assert.Contains(t, got.out, `"request failed"`, "the cause is logged for the operator")
+				assert.Empty(t, doubledContext(loggedError(t, got.out)), "each layer adds its own context to the error, once")
 			}
 		})
 	}
@@ -398,4 +399,36 @@ func TestFlagsAgentFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loggedError is the error of the "request failed" line in out.
+func loggedError(t *testing.T, out string) string {
+	t.Helper()
+	for line := range strings.SplitSeq(out, "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["message"] == "request failed" {
+			msg, _ := m["error"].(string)
+			return msg
+		}
+	}
+	t.Fatalf("no request failed line in:\n%s", out)
+	return ""
+}
+
+// doubledContext returns the context an error message repeats, such as
+// "list orders: list orders: ...", or "" when it repeats none.
+func doubledContext(msg string) string {
+	parts := strings.Split(msg, ": ")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] == parts[i-1] {
+			return parts[i]
+		}
+	}
+	return ""
+}
+
+func TestDoubledContext(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "list orders", doubledContext("list orders: list orders: boom"))
+	assert.Empty(t, doubledContext("list orders: orders storage unavailable: operation error DynamoDB: Scan, boom"))
 }
