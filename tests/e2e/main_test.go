@@ -7,14 +7,19 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/src/api"
+	"github.com/go-sam-blueprint/orders/src/local/motoserver"
 	"github.com/go-sam-blueprint/orders/tests/localapi"
 )
 
@@ -130,4 +135,41 @@ func portOf(raw string) string {
 		return ""
 	}
 	return u.Port()
+}
+
+// `make tables` creates the template's tables in a DynamoDB of the
+// developer's own (DynamoDB Local, for sam local), and says so; without
+// AWS_ENDPOINT_URL_DYNAMODB it says what to set.
+func TestRunnerCreatesTablesOnly(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("API_URL") != "" {
+		t.Skip("API_URL is set: the suite runs against a deployed API")
+	}
+	srv, err := motoserver.Start(context.Background())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Stop() })
+
+	cmd := exec.Command(runnerBin, "tables")
+	cmd.Env = append(os.Environ(), "TEMPLATE=../../template.yaml", "AWS_ENDPOINT_URL_DYNAMODB="+srv.Endpoint)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "Table OrdersTable is in "+srv.Endpoint)
+
+	db := dynamodb.New(dynamodb.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(srv.Endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+	tables, err := db.ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"IdempotencyTable", "OrdersTable"}, tables.TableNames)
+
+	cmd = exec.Command(runnerBin, "tables")
+	cmd.Env = append(withoutEndpoint(os.Environ()), "TEMPLATE=../../template.yaml")
+	out, err = cmd.CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), "make tables: set AWS_ENDPOINT_URL_DYNAMODB")
+}
+
+func withoutEndpoint(env []string) []string {
+	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, "AWS_ENDPOINT_URL_DYNAMODB=") })
 }

@@ -12,7 +12,9 @@
 //
 // Usage: make run. PORT (3000; 0 picks a free port), TEMPLATE
 // (template.yaml), SPEC (api.yaml) and FLAGS_FILE (src/orders/flags.json)
-// override defaults.
+// override defaults. `local tables` (make tables) only creates the
+// template's tables in the DynamoDB that AWS_ENDPOINT_URL_DYNAMODB names,
+// for sam local and DynamoDB Local.
 package main
 
 import (
@@ -48,9 +50,20 @@ import (
 
 func main() {
 	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "make run:", err)
+		fmt.Fprintf(os.Stderr, "%s: %v\n", command(), err)
 		os.Exit(1)
 	}
+}
+
+// command names what the developer ran, for the errors it prints.
+func command() string {
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == "tables":
+		return "make tables"
+	case os.Getenv("EVENT") != "":
+		return "make invoke"
+	}
+	return "make run"
 }
 
 func run() error {
@@ -64,6 +77,9 @@ func run() error {
 	tmpl, err := sam.Load(templatePath)
 	if err != nil {
 		return err
+	}
+	if len(os.Args) > 1 && os.Args[1] == "tables" {
+		return tablesOnly(ctx, tmpl)
 	}
 	event := os.Getenv("EVENT")
 	var listener net.Listener
@@ -106,7 +122,7 @@ func run() error {
 	if event != "" {
 		return invoke(ctx, fns, event)
 	}
-	h, err := fns.gateway(getenv("SPEC", "api.yaml"))
+	h, err := fns.gateway(getenv("SPEC", "api.yaml"), tmpl)
 	if err != nil {
 		return err
 	}
@@ -139,17 +155,32 @@ func newFunctions(ctx context.Context, cfg config.Config) (*functions, error) {
 }
 
 // gateway is the API Gateway stand-in in front of the functions. It routes
-// by api.yaml itself, as API Gateway imports it: the code's embedded copy
-// leaves out the docs operations.
-func (f *functions) gateway(specPath string) (http.Handler, error) {
+// by api.yaml itself, as API Gateway imports it (the code's embedded copy
+// leaves out the docs operations), to each function of the template with
+// that function's timeout: the docs function serves the docs, and every
+// other function is the orders bootstrap, which serves every operation.
+func (f *functions) gateway(specPath string, tmpl *sam.Template) (http.Handler, error) {
 	spec, err := openapi3.NewLoader().LoadFromFile(specPath)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", specPath, err)
 	}
-	return gateway.New(spec, gateway.Invoke(f.orders), gateway.Options{
-		AccessLog: os.Stderr,
-		Functions: map[string]gateway.Invoke{"DocsFunction": gateway.Invoke(f.docs)},
-	}), nil
+	timeouts, err := tmpl.Timeouts()
+	if err != nil {
+		return nil, err
+	}
+	fns := map[string]gateway.Function{}
+	for id, timeout := range timeouts {
+		invoke := gateway.Invoke(f.orders)
+		if id == "DocsFunction" {
+			invoke = gateway.Invoke(f.docs)
+		}
+		fns[id] = gateway.Function{Invoke: invoke, Timeout: timeout}
+	}
+	g, err := gateway.New(spec, gateway.Options{AccessLog: os.Stderr, Functions: fns})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
 }
 
 // invoke runs one event file through its function, as `sam local invoke
@@ -249,6 +280,29 @@ func setDefault(key, value string) {
 	if _, set := os.LookupEnv(key); !set {
 		_ = os.Setenv(key, value)
 	}
+}
+
+// tablesOnly creates the template's tables in the DynamoDB that
+// AWS_ENDPOINT_URL_DYNAMODB names, and says which.
+func tablesOnly(ctx context.Context, tmpl *sam.Template) error {
+	endpoint := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB")
+	if endpoint == "" {
+		return errors.New("set AWS_ENDPOINT_URL_DYNAMODB to the DynamoDB to create the tables in (DynamoDB Local: http://127.0.0.1:8000)")
+	}
+	setDefault("AWS_ACCESS_KEY_ID", "local")
+	setDefault("AWS_SECRET_ACCESS_KEY", "local")
+	setDefault("AWS_REGION", "us-east-1")
+	if err := createTables(ctx, tmpl); err != nil {
+		return fmt.Errorf("%w (is a DynamoDB listening at %s?)", err, endpoint)
+	}
+	tables, err := tmpl.Tables()
+	if err != nil {
+		return err
+	}
+	for _, t := range tables {
+		fmt.Fprintf(os.Stderr, "Table %s is in %s\n", t.LogicalID, endpoint)
+	}
+	return nil
 }
 
 func createTables(ctx context.Context, tmpl *sam.Template) error {

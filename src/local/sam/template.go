@@ -12,6 +12,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -47,6 +48,8 @@ func (r *Resource) UnmarshalYAML(n *yaml.Node) error {
 }
 
 type functionProps struct {
+	// Timeout is the function's timeout in seconds; 0 when unset.
+	Timeout     int `yaml:"Timeout"`
 	Environment struct {
 		Variables map[string]yaml.Node `yaml:"Variables"`
 	} `yaml:"Environment"`
@@ -230,6 +233,49 @@ func (t *Template) Environment() (map[string]string, error) {
 		maps.Copy(env, lambdaVars(t.Globals.Function, functionProps{}))
 	}
 	return env, errors.Join(errs...)
+}
+
+// lambdaDefaultTimeout is Lambda's timeout for a function that names none.
+const lambdaDefaultTimeout = 3 * time.Second
+
+// Timeouts returns each function's timeout: its own Timeout, else the
+// globals', else Lambda's default.
+func (t *Template) Timeouts() (map[string]time.Duration, error) {
+	out := map[string]time.Duration{}
+	for id, r := range t.resources("AWS::Serverless::Function") {
+		var p functionProps
+		if err := r.Properties.Decode(&p); err != nil {
+			return nil, fmt.Errorf("function %s: %w", id, err)
+		}
+		seconds := cmp.Or(p.Timeout, t.Globals.Function.Timeout)
+		out[id] = lambdaDefaultTimeout
+		if seconds > 0 {
+			out[id] = time.Duration(seconds) * time.Second
+		}
+	}
+	return out, nil
+}
+
+// Declared returns, for each function, the names of the environment
+// variables the template declares for it: the globals' and its own. These
+// are the only variables sam local sets in a function's container.
+func (t *Template) Declared() (map[string][]string, error) {
+	out := map[string][]string{}
+	for id, r := range t.resources("AWS::Serverless::Function") {
+		var p functionProps
+		if err := r.Properties.Decode(&p); err != nil {
+			return nil, fmt.Errorf("function %s: %w", id, err)
+		}
+		names := slices.Collect(maps.Keys(t.Globals.Function.Environment.Variables))
+		for name := range p.Environment.Variables {
+			if !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+		slices.Sort(names)
+		out[id] = names
+	}
+	return out, nil
 }
 
 func (t *Template) resolveAll(owner string, vars map[string]yaml.Node) (map[string]string, error) {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -198,4 +199,48 @@ Resources:
 	tables, err := tmpl.Tables()
 	require.NoError(t, err)
 	require.Len(t, tables, 1)
+}
+
+func TestDeclared(t *testing.T) {
+	t.Parallel()
+	tmpl := load(t, `
+Globals:
+  Function:
+    Environment:
+      Variables: {A: a, B: b}
+Resources:
+  One:
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment:
+        Variables: {B: own, C: c}
+  Two:
+    Type: AWS::Serverless::Function
+`)
+	declared, err := tmpl.Declared()
+	require.NoError(t, err)
+	assert.Equal(t, map[string][]string{"One": {"A", "B", "C"}, "Two": {"A", "B"}}, declared)
+}
+
+func TestTimeouts(t *testing.T) {
+	t.Parallel()
+	tmpl := load(t, `
+Globals:
+  Function:
+    Timeout: 10
+Resources:
+  Own:
+    Type: AWS::Serverless::Function
+    Properties: {Timeout: 25}
+  Global:
+    Type: AWS::Serverless::Function
+`)
+	timeouts, err := tmpl.Timeouts()
+	require.NoError(t, err)
+	assert.Equal(t, map[string]time.Duration{"Own": 25 * time.Second, "Global": 10 * time.Second}, timeouts)
+
+	bare := load(t, "Resources:\n  F:\n    Type: AWS::Serverless::Function\n")
+	timeouts, err = bare.Timeouts()
+	require.NoError(t, err)
+	assert.Equal(t, 3*time.Second, timeouts["F"], "Lambda's default")
 }
