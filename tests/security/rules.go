@@ -37,13 +37,11 @@ type Rule struct {
 }
 
 // AllowedManagedPolicies are the AWS managed policies a role may attach, as
-// the path after arn:<partition>:iam::aws:policy/. SAM attaches the first
-// two to every function role (Tracing: Active adds the X-Ray one); API
-// Gateway's account-wide logging role needs the third.
+// the path after arn:<partition>:iam::aws:policy/. SAM attaches both to
+// every function role (Tracing: Active adds the X-Ray one).
 var AllowedManagedPolicies = []string{
 	"service-role/AWSLambdaBasicExecutionRole",
 	"AWSXrayWriteOnlyAccess",
-	"service-role/AmazonAPIGatewayPushToCloudWatchLogs",
 }
 
 // AllowedRuntimes are the Lambda runtimes functions may use: the Go
@@ -89,7 +87,7 @@ var Rules = []Rule{
 	// ---------------------------------------------------------------- IAM
 	{"IAM1", "Identity policies allow no wildcard actions (\"*\", \"service:*\", or NotAction): each role may do only what its code does.", checkWildcardActions},
 	{"IAM2", "Identity policies allow no Resource \"*\" (or NotResource): each permission names the resources it is for.", checkWildcardResources},
-	{"IAM3", "Principals attach only allowlisted AWS managed policies (Lambda basic execution, X-Ray write, API Gateway logging): managed policies are broad and change under us.", checkManagedPolicies},
+	{"IAM3", "Principals attach only allowlisted AWS managed policies (Lambda basic execution, X-Ray write): managed policies are broad and change under us.", checkManagedPolicies},
 	{"IAM4", "Role trust policies let only AWS services assume the role: no account, user or \"*\" can take a service's permissions.", checkTrustPolicies},
 	{"IAM5", "Every Lambda function has a role of its own from this template: permissions stay per operation, never pooled.", checkRolePerFunction},
 	{"POL1", "Resource policies (SNS topics, KMS keys, ...) never Allow Principal \"*\" without a Condition: that would open the resource to every AWS account.", checkPublicResourcePolicies},
@@ -112,16 +110,18 @@ var Rules = []Rule{
 
 	// --------------------------------------------------------- CloudWatch
 	{"LOG1", "Every log group sets RetentionInDays: logs (which hold request data) are not kept forever.", checkLogRetention},
+	{"LOG2", "Every log group has DeletionPolicy and UpdateReplacePolicy Retain in production: deleting or replacing the stack keeps the logs an investigation needs.", checkLogGroupRetain},
 	{"CW1", "Every CloudWatch alarm has AlarmActions: an alarm nobody hears is no alarm.", checkAlarmActions},
 
 	// -------------------------------------------------------- API Gateway
 	{"APIG1", "Every API stage writes access logs (AccessLogSetting with DestinationArn and Format): who called what is recorded.", checkStageAccessLogs},
-	{"APIG2", "Every REST API body applies a request validator that validates body and parameters, to every operation: malformed input stops at the edge.", checkRequestValidation},
+	{"APIG2", "No REST API echoes what a client sent: no request validator (its failures are answered from $context.error.validationErrorString, which quotes submitted values, and it checks less than the function, which validates every request against all of api.yaml), and no gateway response template that uses that string.", checkNoEchoingValidation},
 	{"APIG3", "Every API stage traces with X-Ray (TracingEnabled true).", checkStageTracing},
 	{"APIG4", "Every API stage sets throttling (ThrottlingRateLimit and ThrottlingBurstLimit for /* *): a flood cannot exhaust the functions or the account.", checkStageThrottling},
 	{"APIG5", "Every API stage sets an execution LoggingLevel (ERROR or INFO) for /* * and never DataTraceEnabled: errors are logged, request and response bodies never are.", checkStageExecutionLogging},
 	{"APIG6", "Every API stage enables per-method CloudWatch metrics (MetricsEnabled for /* *): abuse and errors are visible per route.", checkStageMetrics},
 	{"APIG7", "No API Gateway Deployment creates a stage of its own (StageName): such a stage has none of the managed stage's WAF, throttling or logging.", checkDeploymentStages},
+	{"APIG8", "The service stack sets no account-wide API Gateway setting (AWS::ApiGateway::Account): it is shared by every API of the account and region, so stacks would overwrite it, and deleting one would leave the account pointing at a deleted role.", checkNoAccountSettings},
 
 	// ---------------------------------------------------------------- WAF
 	{"WAF1", "Every API stage has a WAFv2 WebACLAssociation whose ResourceArn names it: requests pass the WAF before the API.", checkStageWAF},
@@ -520,9 +520,15 @@ func checkTableDeletionProtection(t *cfn.Template) []Finding {
 }
 
 func checkTableRetain(t *cfn.Template) []Finding {
+	return retainedInProduction(t, "AWS::DynamoDB::Table")
+}
+
+// retainedInProduction finds the resources of typ whose DeletionPolicy or
+// UpdateReplacePolicy is not Retain in production.
+func retainedInProduction(t *cfn.Template, typ string) []Finding {
 	var out []Finding
 	isRetain := func(v any) bool { return v == "Retain" }
-	for id, r := range resources(t, "AWS::DynamoDB::Table") {
+	for id, r := range resources(t, typ) {
 		if !inProduction(r.DeletionPolicy, isRetain) {
 			out = append(out, Finding{id, fmt.Sprintf("DeletionPolicy %v is not Retain in production", r.DeletionPolicy)})
 		}
@@ -543,6 +549,10 @@ func checkLogRetention(t *cfn.Template) []Finding {
 		}
 	}
 	return out
+}
+
+func checkLogGroupRetain(t *cfn.Template) []Finding {
+	return retainedInProduction(t, "AWS::Logs::LogGroup")
 }
 
 func checkAlarmActions(t *cfn.Template) []Finding {
@@ -570,42 +580,44 @@ func checkStageAccessLogs(t *cfn.Template) []Finding {
 
 // fullValidator says whether the named validator of an API body validates
 // both the body and the parameters.
-func fullValidator(body any, name any) bool {
-	n, ok := name.(string)
-	if !ok {
-		return false
-	}
-	v := cfn.Path(body, "x-amazon-apigateway-request-validators", n)
-	return isTrue(cfn.Path(v, "validateRequestBody")) && isTrue(cfn.Path(v, "validateRequestParameters"))
-}
-
 var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method"}
 
-func checkRequestValidation(t *cfn.Template) []Finding {
+func checkNoEchoingValidation(t *cfn.Template) []Finding {
 	var out []Finding
 	for id, r := range resources(t, "AWS::ApiGateway::RestApi") {
 		body, ok := r.Properties["Body"].(map[string]any)
 		if !ok {
-			out = append(out, Finding{id, "no inline Body to read the request validator from"})
+			out = append(out, Finding{id, "no inline Body to read the request validators from"})
 			continue
 		}
-		name := body["x-amazon-apigateway-request-validator"]
-		if !fullValidator(body, name) {
-			out = append(out, Finding{id, fmt.Sprintf("x-amazon-apigateway-request-validator %v does not name a validator of body and parameters", name)})
+		if name, set := body["x-amazon-apigateway-request-validator"]; set {
+			out = append(out, Finding{id, fmt.Sprintf("request validator %v is on for every operation", name)})
 		}
-		// An operation may choose its own validator; it must be as strict.
 		paths, _ := body["paths"].(map[string]any)
 		for _, p := range slices.Sorted(maps.Keys(paths)) {
 			for _, m := range httpMethods {
-				op, ok := cfn.Path(paths[p], m).(map[string]any)
-				if !ok {
-					continue
-				}
-				if own, set := op["x-amazon-apigateway-request-validator"]; set && !fullValidator(body, own) {
-					out = append(out, Finding{id, fmt.Sprintf("%s %s: request validator %v does not validate body and parameters", m, p, own)})
+				if name, set := cfn.Path(paths[p], m, "x-amazon-apigateway-request-validator").(string); set {
+					out = append(out, Finding{id, fmt.Sprintf("%s %s: request validator %s is on", m, p, name)})
 				}
 			}
 		}
+		responses, _ := body["x-amazon-apigateway-gateway-responses"].(map[string]any)
+		for _, kind := range slices.Sorted(maps.Keys(responses)) {
+			templates, _ := cfn.Path(responses[kind], "responseTemplates").(map[string]any)
+			for _, tmpl := range templates {
+				if text, _ := tmpl.(string); strings.Contains(text, "validationErrorString") {
+					out = append(out, Finding{id, kind + ": its template quotes $context.error.validationErrorString"})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func checkNoAccountSettings(t *cfn.Template) []Finding {
+	var out []Finding
+	for id := range resources(t, "AWS::ApiGateway::Account") {
+		out = append(out, Finding{id, "sets the account's API Gateway CloudWatch role: run scripts/apigateway-account once per account and region instead"})
 	}
 	return out
 }

@@ -277,8 +277,8 @@ func badFixtures() []badFixture {
 			p := props(c, "GetOrderFunctionRole")
 			p["ManagedPolicyArns"] = append(p["ManagedPolicyArns"].([]any), "arn:aws:iam::aws:policy/AdministratorAccess")
 		}},
-		{"IAM3", "Fn::Sub ARN off the allowlist", "ApiGatewayLoggingRole", func(c *cfn.Template) {
-			props(c, "ApiGatewayLoggingRole")["ManagedPolicyArns"] = []any{sub("arn:${AWS::Partition}:iam::aws:policy/AmazonDynamoDBFullAccess")}
+		{"IAM3", "Fn::Sub ARN off the allowlist", "DocsFunctionRole", func(c *cfn.Template) {
+			props(c, "DocsFunctionRole")["ManagedPolicyArns"] = []any{sub("arn:${AWS::Partition}:iam::aws:policy/AmazonDynamoDBFullAccess")}
 		}},
 		{"IAM3", "allowlisted name under another path", "CreateOrderFunctionRole", func(c *cfn.Template) {
 			props(c, "CreateOrderFunctionRole")["ManagedPolicyArns"] = []any{"arn:aws:iam::aws:policy/service-role/AWSXrayWriteOnlyAccess-v2"}
@@ -291,9 +291,9 @@ func badFixtures() []badFixture {
 		{"IAM4", "anyone may assume a function role", "CreateOrderFunctionRole", func(c *cfn.Template) {
 			obj(props(c, "CreateOrderFunctionRole"), "AssumeRolePolicyDocument", "Statement", 0)["Principal"] = map[string]any{"AWS": "*"}
 		}},
-		{"IAM4", "an account may assume the logging role", "ApiGatewayLoggingRole", func(c *cfn.Template) {
-			obj(props(c, "ApiGatewayLoggingRole"), "AssumeRolePolicyDocument", "Statement", 0)["Principal"] = map[string]any{
-				"Service": "apigateway.amazonaws.com", "AWS": "arn:aws:iam::123456789012:root",
+		{"IAM4", "an account may assume a function role too", "DocsFunctionRole", func(c *cfn.Template) {
+			obj(props(c, "DocsFunctionRole"), "AssumeRolePolicyDocument", "Statement", 0)["Principal"] = map[string]any{
+				"Service": "lambda.amazonaws.com", "AWS": "arn:aws:iam::123456789012:root",
 			}
 		}},
 		// IAM5
@@ -417,6 +417,13 @@ func badFixtures() []badFixture {
 		{"LOG1", "new log group without retention", "ExtraLogGroup", func(c *cfn.Template) {
 			c.Resources["ExtraLogGroup"] = &cfn.Resource{Type: "AWS::Logs::LogGroup", Properties: map[string]any{"LogGroupName": "extra"}}
 		}},
+		// LOG2
+		{"LOG2", "a function's logs go with the stack", "CreateOrderLogGroup", func(c *cfn.Template) {
+			c.Resources["CreateOrderLogGroup"].DeletionPolicy = nil
+		}},
+		{"LOG2", "replaced access logs are deleted", "ApiAccessLogGroup", func(c *cfn.Template) {
+			c.Resources["ApiAccessLogGroup"].UpdateReplacePolicy = "Delete"
+		}},
 		// CW1
 		{"CW1", "no AlarmActions", "Api5xxAlarm", func(c *cfn.Template) {
 			delete(props(c, "Api5xxAlarm"), "AlarmActions")
@@ -432,21 +439,23 @@ func badFixtures() []badFixture {
 			delete(obj(props(c, "OrdersApiStage"), "AccessLogSetting"), "Format")
 		}},
 		// APIG2
-		{"APIG2", "no request validator", "OrdersApi", func(c *cfn.Template) {
-			delete(obj(props(c, "OrdersApi"), "Body"), "x-amazon-apigateway-request-validator")
-		}},
-		{"APIG2", "validator skips the body", "OrdersApi", func(c *cfn.Template) {
-			obj(props(c, "OrdersApi"), "Body", "x-amazon-apigateway-request-validators", "all")["validateRequestBody"] = false
-		}},
-		{"APIG2", "validator names nothing", "OrdersApi", func(c *cfn.Template) {
-			obj(props(c, "OrdersApi"), "Body")["x-amazon-apigateway-request-validator"] = "missing"
-		}},
-		{"APIG2", "an operation opts into a weaker validator", "OrdersApi", func(c *cfn.Template) {
+		{"APIG2", "a request validator for every operation", "OrdersApi", func(c *cfn.Template) {
 			body := obj(props(c, "OrdersApi"), "Body")
-			obj(body, "x-amazon-apigateway-request-validators")["params-only"] = map[string]any{
-				"validateRequestBody": false, "validateRequestParameters": true,
-			}
-			obj(body, "paths", "/api/orders", "post")["x-amazon-apigateway-request-validator"] = "params-only"
+			body["x-amazon-apigateway-request-validators"] = map[string]any{"all": map[string]any{"validateRequestBody": true, "validateRequestParameters": true}}
+			body["x-amazon-apigateway-request-validator"] = "all"
+		}},
+		{"APIG2", "an operation opts into a validator", "OrdersApi", func(c *cfn.Template) {
+			obj(props(c, "OrdersApi"), "Body", "paths", "/api/orders", "post")["x-amazon-apigateway-request-validator"] = "params-only"
+		}},
+		{"APIG2", "a gateway response quotes the validation error", "OrdersApi", func(c *cfn.Template) {
+			obj(props(c, "OrdersApi"), "Body", "x-amazon-apigateway-gateway-responses", "BAD_REQUEST_BODY", "responseTemplates")["application/json"] =
+				`{"detail":"$context.error.validationErrorString"}`
+		}},
+		// APIG8
+		{"APIG8", "the stack sets the account's logging role", "ApiGatewayAccount", func(c *cfn.Template) {
+			c.Resources["ApiGatewayAccount"] = &cfn.Resource{Type: "AWS::ApiGateway::Account", Properties: map[string]any{
+				"CloudWatchRoleArn": map[string]any{"Fn::GetAtt": []any{"ApiGatewayLoggingRole", "Arn"}},
+			}}
 		}},
 		// APIG3
 		{"APIG3", "tracing off", "OrdersApiStage", func(c *cfn.Template) {
