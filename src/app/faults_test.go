@@ -192,6 +192,12 @@ func TestDynamoDBFaults(t *testing.T) {
 		deadline time.Duration
 		event    events.APIGatewayProxyRequest
 	}
+	files, err := filepath.Glob(filepath.Join("..", "..", "events", "*_*.json"))
+	require.NoError(t, err)
+	for _, file := range files {
+		assert.True(t, slices.ContainsFunc(faultOps, func(op faultOp) bool { return op.event == filepath.Base(file) }),
+			"add %s to faultOps, with the DynamoDB call it makes (README \"Add an endpoint\", step 10)", filepath.Base(file))
+	}
 	var cases []faultCase
 	for _, op := range faultOps {
 		for _, fault := range dynamotest.Faults {

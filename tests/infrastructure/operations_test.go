@@ -68,15 +68,15 @@ func TestEveryOperationHasItsParts(t *testing.T) {
 			t.Parallel()
 			require.NotEmpty(t, o.function, o.step(1, "give the operation an x-amazon-apigateway-integration whose uri names ${<Name>Function.Arn}"))
 			fn, ok := tmpl.Resources[o.function]
-			require.True(t, ok && fn.Type == "AWS::Lambda::Function", o.step(6, "add "+o.function+" to template.yaml"))
+			require.True(t, ok && fn.Type == "AWS::Lambda::Function", o.step(7, "add "+o.function+" to template.yaml"))
 
 			group, _ := cfn.Ref(cfn.Path(fn.Properties, "LoggingConfig", "LogGroup"))
-			assert.Equal(t, "AWS::Logs::LogGroup", typeOf(group), o.step(6, "give "+o.function+" its LoggingConfig.LogGroup and its name in Fn::ForEach::PerFunction"))
+			assert.Equal(t, "AWS::Logs::LogGroup", typeOf(group), o.step(7, "give "+o.function+" its LoggingConfig.LogGroup and its name in Fn::ForEach::PerFunction"))
 
-			assert.True(t, permitted(t, o), o.step(6, "add "+strings.TrimSuffix(o.function, "Function")+" to Fn::ForEach::PerFunction and its route ("+o.method+" "+o.path+") to FunctionRoutes"))
+			assert.True(t, permitted(t, o), o.step(7, "add "+strings.TrimSuffix(o.function, "Function")+" to Fn::ForEach::PerFunction and its route ("+o.method+" "+o.path+") to FunctionRoutes"))
 
 			for _, metric := range []string{"Errors", "Duration", "Throttles"} {
-				assert.True(t, alarmed(o.function, metric), o.step(6, "add "+strings.TrimSuffix(o.function, "Function")+" to Fn::ForEach::PerFunction: no "+metric+" alarm"))
+				assert.True(t, alarmed(o.function, metric), o.step(7, "add "+strings.TrimSuffix(o.function, "Function")+" to Fn::ForEach::PerFunction: no "+metric+" alarm"))
 			}
 
 			if slices.Contains(o.op.Tags, "docs") {
@@ -84,14 +84,14 @@ func TestEveryOperationHasItsParts(t *testing.T) {
 			}
 			file := filepath.Join(repo.Root(), "events", snake(o.op.OperationID)+".json")
 			raw, err := os.ReadFile(file)
-			require.NoError(t, err, o.step(7, "add events/"+snake(o.op.OperationID)+".json"))
+			require.NoError(t, err, o.step(8, "add events/"+snake(o.op.OperationID)+".json"))
 			var event struct {
 				HTTPMethod string `json:"httpMethod"`
 				Resource   string `json:"resource"`
 			}
 			require.NoError(t, json.Unmarshal(raw, &event), file)
 			assert.Equal(t, []string{o.method, o.path}, []string{event.HTTPMethod, event.Resource},
-				o.step(7, "the sample event names the operation's method and resource"))
+				o.step(8, "the sample event names the operation's method and resource"))
 		})
 	}
 }
@@ -170,12 +170,14 @@ func snake(id string) string {
 // group, permission, alarms and event is caught at each step.
 func TestOperationChecksCatchMissingParts(t *testing.T) {
 	t.Parallel()
-	o := operation{method: "PATCH", path: "/api/orders/{orderId}", op: &openapi3.Operation{OperationID: "patchOrder"}, function: "CreateOrderFunction"}
-	assert.False(t, permitted(t, o), "CreateOrderFunction may not be invoked for PATCH /api/orders/{orderId}")
-	assert.False(t, alarmed("PatchOrderFunction", "Errors"))
-	_, err := os.Stat(filepath.Join(repo.Root(), "events", snake("patchOrder")+".json"))
+	// An operation no recipe suggests, so that following a recipe never
+	// breaks this test.
+	o := operation{method: "TRACE", path: "/api/orders/{orderId}", op: &openapi3.Operation{OperationID: "traceOrderHistory"}, function: "CreateOrderFunction"}
+	assert.False(t, permitted(t, o), "CreateOrderFunction may not be invoked for TRACE /api/orders/{orderId}")
+	assert.False(t, alarmed("TraceOrderHistoryFunction", "Errors"))
+	_, err := os.Stat(filepath.Join(repo.Root(), "events", snake("traceOrderHistory")+".json"))
 	assert.True(t, os.IsNotExist(err))
-	assert.Equal(t, "patch_order", snake("patchOrder"))
+	assert.Equal(t, "trace_order_history", snake("traceOrderHistory"))
 	assert.True(t, glob("*/GET/swagger*").MatchString("stage/GET/swagger/swagger-ui.css"))
 	assert.False(t, glob("*/DELETE/api/orders/*").MatchString("stage/GET/api/orders/x"))
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,15 +27,22 @@ import (
 // must work through the real handler.
 func TestSampleEvents(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
+	type sampleEvent struct {
 		file   string
 		status int
 		body   string
-	}{
+	}
+	tests := []sampleEvent{
 		{"create_order.json", http.StatusOK, ""},
 		{"get_order.json", http.StatusOK, `{"id":"` + knownID + `","name":"Grace","item_count":2,"created_at":"2026-11-26T12:00:00Z","premium":false}`},
 		{"delete_order.json", http.StatusOK, `{"order_id":"` + knownID + `"}`},
 		{"list_orders.json", http.StatusOK, ""},
+	}
+	files, err := filepath.Glob(filepath.Join("..", "..", "..", "events", "*_*.json"))
+	require.NoError(t, err)
+	for _, file := range files {
+		assert.True(t, slices.ContainsFunc(tests, func(tt sampleEvent) bool { return tt.file == filepath.Base(file) }),
+			"add a row for events/%s: what does its function answer? (README \"Add an endpoint\", step 8)", filepath.Base(file))
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
