@@ -62,7 +62,9 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, dbOpts ...func(*
 	if err != nil {
 		return nil, err
 	}
-	flushTraces, _, err := tracing.Setup(ctx, cfg.TracingExporter, cfg.ServiceName)
+	flushTraces, _, err := tracing.Setup(ctx, tracing.Options{
+		Exporter: cfg.TracingExporter, Service: cfg.ServiceName, DaemonAddress: string(cfg.XRayDaemonAddress),
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +91,9 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, dbOpts ...func(*
 	if err != nil {
 		return nil, fmt.Errorf("http handler: %w", err)
 	}
-	return lambdahttp.Lambda(h, lambdahttp.Telemetry{Log: log, Metrics: emitter, FlushTraces: flushTraces}), nil
+	return lambdahttp.Lambda(h, lambdahttp.Telemetry{
+		Log: log, Metrics: emitter, FlushTraces: flushTraces, Service: cfg.ServiceName,
+	}), nil
 }
 
 // newDynamoDB builds the client from config.AWS alone, without the SDK's

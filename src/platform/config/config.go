@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -37,10 +38,15 @@ type Config struct {
 	AppConfig AppConfig `envPrefix:"APPCONFIG_"`
 
 	// TracingExporter is where spans go: "none" (the default, which costs
-	// nothing) or "otlp" (OTLP over HTTP, in a bootstrap built with the
-	// otlp tag; OTEL_EXPORTER_OTLP_ENDPOINT and the other standard OTEL_
-	// variables apply).
+	// nothing), "xray" (subsegments to the X-Ray daemon at
+	// XRayDaemonAddress, as a function with Tracing: Active has) or "otlp"
+	// (OTLP over HTTP, in a bootstrap built with the otlp tag;
+	// OTEL_EXPORTER_OTLP_ENDPOINT and the other standard OTEL_ variables
+	// apply).
 	TracingExporter string `env:"TRACING_EXPORTER" envDefault:"none"`
+	// XRayDaemonAddress is the X-Ray daemon's UDP address, which Lambda
+	// sets for a function with active tracing; "xray" needs it.
+	XRayDaemonAddress DaemonAddress `env:"AWS_XRAY_DAEMON_ADDRESS"`
 
 	// Lambda sets these; the local runner sets them as Lambda would.
 
@@ -160,8 +166,13 @@ func (c Config) check() []string {
 	}
 	switch c.TracingExporter {
 	case "none", "otlp":
+	case "xray":
+		if c.XRayDaemonAddress == "" {
+			problems = append(problems, "TRACING_EXPORTER=xray needs AWS_XRAY_DAEMON_ADDRESS, the X-Ray daemon's host:port "+
+				"(Lambda sets it for a function with Tracing: Active; set TRACING_EXPORTER=none to trace nothing)")
+		}
 	default:
-		problems = append(problems, fmt.Sprintf("TRACING_EXPORTER must be none or otlp, not %q", c.TracingExporter))
+		problems = append(problems, fmt.Sprintf("TRACING_EXPORTER must be none, xray or otlp, not %q", c.TracingExporter))
 	}
 	return problems
 }
@@ -185,6 +196,59 @@ func parseSeconds(v string) (any, error) {
 		return nil, fmt.Errorf("%q is not a whole number of seconds", v)
 	}
 	return time.Duration(n) * time.Second, nil
+}
+
+// DaemonAddress is the X-Ray daemon's UDP address, host:port. It reads
+// AWS_XRAY_DAEMON_ADDRESS as Lambda sets it (169.254.79.2:2000) and as
+// the X-Ray SDKs also accept it, "tcp:host:port udp:host:port" in either
+// order, of which spans use the UDP one.
+type DaemonAddress string
+
+// UnmarshalText reads either form and keeps the UDP address.
+func (a *DaemonAddress) UnmarshalText(text []byte) error {
+	s := strings.TrimSpace(string(text))
+	addr, err := udpAddress(s)
+	if err != nil {
+		return fmt.Errorf("%q is not an X-Ray daemon address (host:port, or tcp:host:port udp:host:port): %w", s, err)
+	}
+	*a = DaemonAddress(addr)
+	return nil
+}
+
+func udpAddress(s string) (string, error) {
+	fields := strings.Fields(s)
+	if len(fields) == 1 && !strings.HasPrefix(s, "udp:") && !strings.HasPrefix(s, "tcp:") {
+		return s, checkHostPort(s)
+	}
+	udp := ""
+	for _, f := range fields {
+		proto, addr, _ := strings.Cut(f, ":")
+		switch proto {
+		case "udp":
+			if udp != "" {
+				return "", errors.New("two udp: addresses")
+			}
+			udp = addr
+		case "tcp":
+		default:
+			return "", fmt.Errorf("%q is neither tcp:host:port nor udp:host:port", f)
+		}
+	}
+	if udp == "" {
+		return "", errors.New("no udp: address")
+	}
+	return udp, checkHostPort(udp)
+}
+
+func checkHostPort(s string) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return err
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); host == "" || err != nil || n == 0 {
+		return errors.New("want a host and a port from 1 to 65535")
+	}
+	return nil
 }
 
 // Level is a log level as Lambda names them: slog's levels plus TRACE and

@@ -86,6 +86,11 @@ func TestValues(t *testing.T) {
 			t.Helper()
 			assert.Equal(t, "otlp", c.TracingExporter)
 		}},
+		{"xray", map[string]string{"TRACING_EXPORTER": "xray", "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.2:2000"}, func(t *testing.T, c config.Config) {
+			t.Helper()
+			assert.Equal(t, "xray", c.TracingExporter)
+			assert.Equal(t, config.DaemonAddress("169.254.79.2:2000"), c.XRayDaemonAddress)
+		}},
 		{"session token", map[string]string{"AWS_SESSION_TOKEN": "TOKEN"}, func(t *testing.T, c config.Config) {
 			t.Helper()
 			assert.Equal(t, "TOKEN", string(c.AWS.SessionToken))
@@ -140,13 +145,70 @@ func TestEveryProblemInOneError(t *testing.T) {
 		`"5m" is not a whole number of seconds`,
 		"APPCONFIG_MAX_AGE_SECONDS must be at least 1",
 		`"LOUD" is not a log level`,
-		`TRACING_EXPORTER must be none or otlp, not "zipkin"`,
+		`TRACING_EXPORTER must be none, xray or otlp, not "zipkin"`,
 		"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
 		`AWS_ENDPOINT_URL_DYNAMODB (or AWS_ENDPOINT_URL) must be an http or https URL, not "ftp://local:xxxxx@localhost:8000"`,
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
 	assert.NotContains(t, err.Error(), "pa55word")
+}
+
+// AWS_XRAY_DAEMON_ADDRESS is read as Lambda sets it, host:port, or as the
+// X-Ray SDKs also take it, with a TCP address for sampling rules: spans
+// use the UDP one.
+func TestXRayDaemonAddress(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ value, want string }{
+		{"169.254.79.2:2000", "169.254.79.2:2000"},
+		{"127.0.0.1:2000", "127.0.0.1:2000"},
+		{" localhost:2000 ", "localhost:2000"},
+		{"[::1]:2000", "[::1]:2000"},
+		{"tcp:127.0.0.1:2000 udp:127.0.0.2:2001", "127.0.0.2:2001"},
+		{"udp:127.0.0.1:2000 tcp:127.0.0.2:2001", "127.0.0.1:2000"},
+		{"udp:127.0.0.1:2000", "127.0.0.1:2000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := config.LoadFrom(with(map[string]string{"TRACING_EXPORTER": "xray", "AWS_XRAY_DAEMON_ADDRESS": tt.value}))
+			require.NoError(t, err)
+			assert.Equal(t, config.DaemonAddress(tt.want), cfg.XRayDaemonAddress)
+		})
+	}
+}
+
+func TestBadXRayDaemonAddress(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ value, want string }{
+		{"127.0.0.1", "missing port"},
+		{"127.0.0.1:0", "a port from 1 to 65535"},
+		{"127.0.0.1:70000", "a port from 1 to 65535"},
+		{":2000", "want a host"},
+		{"tcp:127.0.0.1:2000", "no udp: address"},
+		{"udp:127.0.0.1:2000 udp:127.0.0.2:2001", "two udp: addresses"},
+		{"http://127.0.0.1:2000 udp:127.0.0.1:2000", `"http://127.0.0.1:2000" is neither tcp:host:port nor udp:host:port`},
+		{"127.0.0.1:2000 127.0.0.1:2001", "is neither tcp:host:port nor udp:host:port"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			t.Parallel()
+			_, err := config.LoadFrom(with(map[string]string{"TRACING_EXPORTER": "xray", "AWS_XRAY_DAEMON_ADDRESS": tt.value}))
+			require.ErrorContains(t, err, "is not an X-Ray daemon address")
+			require.ErrorContains(t, err, tt.want)
+		})
+	}
+}
+
+// Tracing to X-Ray without a daemon to send to fails start-up, saying
+// what to set.
+func TestXRayNeedsTheDaemon(t *testing.T) {
+	t.Parallel()
+	_, err := config.LoadFrom(with(map[string]string{"TRACING_EXPORTER": "xray"}))
+	require.ErrorContains(t, err, "TRACING_EXPORTER=xray needs AWS_XRAY_DAEMON_ADDRESS")
+	cfg, err := config.LoadFrom(with(map[string]string{"AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000"}))
+	require.NoError(t, err, "an address alone traces nothing")
+	assert.Equal(t, "none", cfg.TracingExporter)
 }
 
 func TestNegativeTTL(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/go-sam-blueprint/orders/src/platform/logging"
 	"github.com/go-sam-blueprint/orders/src/platform/metrics"
@@ -36,6 +37,10 @@ type Telemetry struct {
 	// FlushTraces sends the invocation's spans before Lambda freezes the
 	// process; nil when tracing is off.
 	FlushTraces func(context.Context) error
+	// Service names the service in the invocation span's Service
+	// annotation, so that X-Ray can filter a service's traces; "" leaves
+	// it out.
+	Service string
 }
 
 // Lambda adapts h to API Gateway's REST proxy integration and does, once
@@ -50,6 +55,11 @@ type Telemetry struct {
 func Lambda(h http.Handler, t Telemetry) Func {
 	serve := Adapt(h)
 	var warm atomic.Bool
+	coldStart := tracing.AnnotationKey("ColdStart")
+	var service []attribute.KeyValue
+	if t.Service != "" {
+		service = []attribute.KeyValue{tracing.AnnotationKey("Service").String(t.Service)}
+	}
 	return func(ctx context.Context, event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 		cold := !warm.Swap(true)
 		set := metrics.NewSet()
@@ -67,7 +77,10 @@ func Lambda(h http.Handler, t Telemetry) Func {
 			ctx = xray.Context(ctx)
 		}
 		ctx = logging.With(ctx, fields...)
-		ctx, span := tracing.Start(ctx, event.HTTPMethod+" "+event.Resource)
+		// ColdStart and Service as annotations, as Powertools records them
+		// on its handler's subsegment, so that X-Ray filters can find them.
+		ctx, span := tracing.StartInvocation(ctx, event.HTTPMethod+" "+event.Resource,
+			append([]attribute.KeyValue{coldStart.Bool(cold)}, service...)...)
 
 		serveCtx, cancel := answerInTime(ctx)
 		resp, err := serve(serveCtx, event)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,6 +15,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
 	"github.com/go-sam-blueprint/orders/src/platform/logging"
@@ -106,5 +112,52 @@ func TestHandlerDeadlineLeavesTimeToAnswer(t *testing.T) {
 			assert.GreaterOrEqual(t, reserve, tt.reserveAtLeast)
 			assert.LessOrEqual(t, reserve, tt.reserveAtMost)
 		})
+	}
+}
+
+// The invocation's span is the handler's subsegment in X-Ray: a server
+// span named after the route, parented on Lambda's trace header, with
+// ColdStart and Service as annotations, as Powertools records them.
+func TestInvocationSpan(t *testing.T) {
+	// Not parallel: it sets the global tracer provider, and leaves a no-op
+	// one (the global provider delegates, once and for good, to the first
+	// provider set).
+	rec := tracetest.NewSpanRecorder()
+	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
+	t.Cleanup(func() { otel.SetTracerProvider(noop.NewTracerProvider()) })
+
+	emitter, err := metrics.NewEmitter(io.Discard, "Orders", "orders")
+	require.NoError(t, err)
+	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	tests := []struct {
+		service string
+		want    map[string]any
+	}{
+		{"orders", map[string]any{"xray.annotation.ColdStart": true, "xray.annotation.Service": "orders"}},
+		{"", map[string]any{"xray.annotation.ColdStart": true}},
+	}
+	for _, tt := range tests {
+		fn := lambdahttp.Lambda(h, lambdahttp.Telemetry{Log: logging.New(io.Discard, slog.LevelInfo), Metrics: emitter, Service: tt.service})
+		//nolint:staticcheck,revive // aws-lambda-go stores the header under this string key.
+		ctx := context.WithValue(context.Background(), "x-amzn-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
+		for range 2 {
+			_, err := fn(ctx, events.APIGatewayProxyRequest{HTTPMethod: http.MethodGet, Path: "/api/orders/1", Resource: "/api/orders/{orderId}"})
+			require.NoError(t, err)
+		}
+		ended := rec.Ended()
+		require.Len(t, ended, 2)
+		for i, span := range ended {
+			assert.Equal(t, "GET /api/orders/{orderId}", span.Name())
+			assert.Equal(t, trace.SpanKindServer, span.SpanKind())
+			assert.Equal(t, "53995c3f42cd8ad8", span.Parent().SpanID().String())
+			got := map[string]any{}
+			for _, kv := range span.Attributes() {
+				got[string(kv.Key)] = kv.Value.AsInterface()
+			}
+			want := maps.Clone(tt.want)
+			want["xray.annotation.ColdStart"] = i == 0
+			assert.Equal(t, want, got, "invocation %d", i)
+		}
+		rec.Reset()
 	}
 }

@@ -14,6 +14,6 @@ import (
 // The default build leaves the exporter out and says how to get it.
 func TestSetupOTLPNeedsTheBuildTag(t *testing.T) {
 	t.Parallel()
-	_, _, err := tracing.Setup(context.Background(), "otlp", "orders")
+	_, _, err := tracing.Setup(context.Background(), tracing.Options{Exporter: "otlp", Service: "orders"})
 	require.ErrorContains(t, err, "make build TAGS=otlp")
 }

@@ -54,7 +54,7 @@ func TestOTLPExportsAtTheFlush(t *testing.T) {
 	t.Cleanup(func() { otel.SetTracerProvider(prev) })
 
 	ctx := context.Background()
-	flush, shutdown, err := tracing.Setup(ctx, "otlp", "orders")
+	flush, shutdown, err := tracing.Setup(ctx, tracing.Options{Exporter: "otlp", Service: "orders"})
 	require.NoError(t, err)
 	ctx, root := tracing.Start(ctx, "POST /api/orders")
 	_, call := tracing.Start(ctx, "orders.Create")

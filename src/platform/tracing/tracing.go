@@ -1,27 +1,34 @@
 // Package tracing creates OpenTelemetry spans for the service's own work
-// (use cases, DynamoDB calls), parented on the X-Ray trace that API Gateway
-// and Lambda's Active tracing start. AWS's X-Ray SDKs reach end of support
-// in 2027; OpenTelemetry is the way AWS points to.
+// (the invocation, use cases, DynamoDB calls), parented on the X-Ray trace
+// that API Gateway and Lambda's Active tracing start. OpenTelemetry's API
+// is the instrumentation API; AWS's X-Ray SDKs are in maintenance mode and
+// reach end of support in 2027.
 //
-// Exporting is off by default: the global tracer is then OpenTelemetry's
-// no-op, so a span costs a few nanoseconds and nothing leaves the process.
-// Setup("otlp") sends spans over OTLP/HTTP (to the ADOT collector, or any
-// collector named by OTEL_EXPORTER_OTLP_ENDPOINT), in a bootstrap built
-// with the otlp tag.
+// Setup installs where spans go. "xray" (what template.yaml deploys) sends
+// each span as an X-Ray subsegment to the daemon Lambda runs beside the
+// function (package xray), so X-Ray shows the handler, its use cases and
+// its DynamoDB calls under Lambda's own segment, with no extra layer.
+// "none" keeps OpenTelemetry's no-op tracer: a span costs a few nanoseconds
+// and nothing leaves the process. "otlp" sends spans over OTLP/HTTP, in a
+// bootstrap built with the otlp tag.
 package tracing
 
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/smithy-go/middleware"
+	"github.com/aws/smithy-go"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/go-sam-blueprint/orders/src/platform/tracing/invocation"
+	"github.com/go-sam-blueprint/orders/src/platform/tracing/xray"
 )
 
 // instrumentation names this service's tracer.
@@ -32,50 +39,113 @@ func Start(ctx context.Context, name string, attrs ...attribute.KeyValue) (conte
 	return otel.Tracer(instrumentation).Start(ctx, name, trace.WithAttributes(attrs...))
 }
 
-// End ends span, marking it failed when err is not nil.
+// StartInvocation starts the span of one invocation of the function: a
+// server span, which X-Ray shows as the handler's subsegment, "## " and
+// its name, as Powertools for AWS Lambda names it.
+func StartInvocation(ctx context.Context, name string, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
+	return otel.Tracer(instrumentation).Start(ctx, name,
+		trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+}
+
+// AnnotationKey is the attribute key of the X-Ray annotation name (letters,
+// digits and underscores): X-Ray indexes annotations for filter
+// expressions, such as annotation.ColdStart = true.
+func AnnotationKey(name string) attribute.Key {
+	return attribute.Key(xray.AnnotationPrefix + name)
+}
+
+// End ends span, marking it failed when err is not nil. Besides the
+// error's text (for OTLP backends), it records the error's class, which is
+// all X-Ray is told: the text may carry customer data.
 func End(span trace.Span, err error) {
 	if err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
+		span.SetAttributes(xray.KeyErrorType.String(errorType(err)))
 	}
 	span.End()
 }
 
-// Setup installs the global tracer provider for exporter ("none" or
-// "otlp"). It returns flush, to call at the end of every invocation (a
-// frozen Lambda sends nothing), and shutdown.
+// errorType names the class of err: an AWS error code
+// ("ConditionalCheckFailedException"), a context's end, else the Go type of
+// the error at the bottom of the chain ("*orders.InvalidError").
+func errorType(err error) string {
+	if apiErr, ok := errors.AsType[smithy.APIError](err); ok && apiErr.ErrorCode() != "" {
+		return apiErr.ErrorCode()
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "context.DeadlineExceeded"
+	case errors.Is(err, context.Canceled):
+		return "context.Canceled"
+	}
+	for {
+		var next error
+		switch e := err.(type) { //nolint:errorlint // Walks the chain itself, to its bottom.
+		case interface{ Unwrap() error }:
+			next = e.Unwrap()
+		case interface{ Unwrap() []error }:
+			if errs := e.Unwrap(); len(errs) > 0 {
+				next = errs[len(errs)-1]
+			}
+		}
+		if next == nil {
+			return fmt.Sprintf("%T", err)
+		}
+		err = next
+	}
+}
+
+// Options says where spans go.
+type Options struct {
+	// Exporter is "none", "xray" or "otlp".
+	Exporter string
+	// Service names the function's service.
+	Service string
+	// DaemonAddress is the X-Ray daemon's UDP address, host:port, for
+	// "xray": AWS_XRAY_DAEMON_ADDRESS in Lambda.
+	DaemonAddress string
+}
+
+// Setup installs the global tracer provider for o.Exporter. It returns
+// flush, to call at the end of every invocation (a frozen Lambda sends
+// nothing), and shutdown. "none" installs nothing.
 //
-// The OTLP exporter and the OpenTelemetry SDK double the size of the
-// bootstrap, so they are compiled in only with the otlp build tag
-// (make build TAGS=otlp); without it, "otlp" fails start-up and says so.
-func Setup(ctx context.Context, exporter, service string) (flush, shutdown func(context.Context) error, err error) {
-	switch exporter {
+// The OTLP exporter would add about 2.5 MB to the bootstrap, so it is
+// compiled in only with the otlp build tag (make build TAGS=otlp); without
+// it, "otlp" fails start-up and says so.
+func Setup(ctx context.Context, o Options) (flush, shutdown func(context.Context) error, err error) {
+	switch o.Exporter {
 	case "none":
 		noop := func(context.Context) error { return nil }
 		return noop, noop, nil
+	case "xray":
+		return setupXRay(ctx, o)
 	case "otlp":
-		return setupOTLP(ctx, service)
+		return setupOTLP(ctx, o.Service)
 	}
-	return nil, nil, fmt.Errorf("tracing: unknown exporter %q", exporter)
+	return nil, nil, fmt.Errorf("tracing: unknown exporter %q", o.Exporter)
 }
 
-// AWSMiddleware adds a client span around every AWS SDK call ("DynamoDB.PutItem");
-// add it to a client's APIOptions when tracing is on.
-func AWSMiddleware(stack *middleware.Stack) error {
-	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("OTelClientSpan",
-		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			service, operation := awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
-			ctx, span := otel.Tracer(instrumentation).Start(ctx, service+"."+operation,
-				trace.WithSpanKind(trace.SpanKindClient),
-				trace.WithAttributes(
-					attribute.String("rpc.system", "aws-api"),
-					attribute.String("rpc.service", service),
-					attribute.String("rpc.method", operation),
-				))
-			out, md, err := next.HandleInitialize(ctx, in)
-			End(span, err)
-			return out, md, err
-		}), middleware.Before)
+// setupXRay exports to the X-Ray daemon. A span with no parent from
+// Lambda's trace header is not sampled: X-Ray could not place it, as only
+// Lambda may write the function's segment.
+func setupXRay(ctx context.Context, o Options) (flush, shutdown func(context.Context) error, err error) {
+	if o.DaemonAddress == "" {
+		return nil, nil, errors.New("tracing: TRACING_EXPORTER=xray needs the X-Ray daemon's address, AWS_XRAY_DAEMON_ADDRESS " +
+			"(Lambda sets it for a function with Tracing: Active)")
+	}
+	exp, err := xray.New(ctx, o.DaemonAddress)
+	if err != nil {
+		return nil, nil, fmt.Errorf("tracing: %w", err)
+	}
+	tp, err := invocation.NewTracerProvider(exp, o.Service,
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.NeverSample())))
+	if err != nil {
+		return nil, nil, err
+	}
+	otel.SetTracerProvider(tp)
+	return tp.ForceFlush, tp.Shutdown, nil
 }
 
 // XRayHeader returns the invocation's X-Ray trace header: the one Lambda

@@ -188,23 +188,35 @@ func TestSetup(t *testing.T) {
 	t.Parallel()
 	t.Run("none", func(t *testing.T) {
 		t.Parallel()
-		flush, shutdown, err := tracing.Setup(context.Background(), "none", "orders")
+		flush, shutdown, err := tracing.Setup(context.Background(), tracing.Options{Exporter: "none", Service: "orders"})
 		require.NoError(t, err)
 		require.NotNil(t, flush)
 		require.NotNil(t, shutdown)
 		assert.NoError(t, flush(context.Background()))
 		assert.NoError(t, shutdown(context.Background()))
 	})
-	for _, exporter := range []string{"bogus", "", "OTLP", "None"} {
+	for _, exporter := range []string{"bogus", "", "OTLP", "None", "XRay"} {
 		t.Run("unknown "+exporter, func(t *testing.T) {
 			t.Parallel()
-			flush, shutdown, err := tracing.Setup(context.Background(), exporter, "orders")
+			flush, shutdown, err := tracing.Setup(context.Background(), tracing.Options{Exporter: exporter, Service: "orders"})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "unknown exporter")
 			assert.Nil(t, flush)
 			assert.Nil(t, shutdown)
 		})
 	}
+	t.Run("xray without a daemon address", func(t *testing.T) {
+		t.Parallel()
+		flush, shutdown, err := tracing.Setup(context.Background(), tracing.Options{Exporter: "xray", Service: "orders"})
+		require.ErrorContains(t, err, "AWS_XRAY_DAEMON_ADDRESS")
+		assert.Nil(t, flush)
+		assert.Nil(t, shutdown)
+	})
+	t.Run("xray with a bad daemon address", func(t *testing.T) {
+		t.Parallel()
+		_, _, err := tracing.Setup(context.Background(), tracing.Options{Exporter: "xray", Service: "orders", DaemonAddress: "no port"})
+		require.ErrorContains(t, err, "daemon address")
+	})
 }
 
 // useRecorder installs a global tracer provider that records spans and
@@ -346,6 +358,7 @@ func TestGlobalProvider(t *testing.T) {
 			_, _ = io.Copy(io.Discard, r.Body)
 			target.Store(r.Header.Get("X-Amz-Target"))
 			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+			w.Header().Set("X-Amzn-Requestid", "REQ-OK")
 			_, _ = w.Write([]byte(`{}`))
 		}))
 		t.Cleanup(srv.Close)
@@ -362,6 +375,12 @@ func TestGlobalProvider(t *testing.T) {
 		assert.Equal(t, "GetItem", a["rpc.method"].AsString())
 		assert.Equal(t, "DynamoDB", a["rpc.service"].AsString())
 		assert.Equal(t, "aws-api", a["rpc.system"].AsString())
+		assert.Equal(t, "us-east-1", a["cloud.region"].AsString())
+		assert.Equal(t, []string{"orders"}, a["aws.dynamodb.table_names"].AsStringSlice())
+		assert.Equal(t, "REQ-OK", a["aws.request_id"].AsString())
+		assert.Equal(t, int64(http.StatusOK), a["http.response.status_code"].AsInt64())
+		assert.NotContains(t, a, attribute.Key("aws.retries"), "no retry")
+		assert.NotContains(t, a, attribute.Key("xray.throttle"))
 		assert.NotEqual(t, codes.Error, span.Status().Code)
 		// The client span is a child of the span in the call's context.
 		assert.Equal(t, parent.SpanContext().SpanID(), span.Parent().SpanID())
@@ -376,6 +395,7 @@ func TestGlobalProvider(t *testing.T) {
 			_, _ = io.Copy(io.Discard, r.Body)
 			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 			w.Header().Set("X-Amzn-ErrorType", "ResourceNotFoundException")
+			w.Header().Set("X-Amzn-Requestid", "REQ-404")
 			w.WriteHeader(http.StatusBadRequest)
 			_, _ = w.Write([]byte(`{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"x"}`))
 		}))
@@ -389,9 +409,14 @@ func TestGlobalProvider(t *testing.T) {
 
 		span := findSpan(t, rec, "DynamoDB.GetItem")
 		assert.Equal(t, trace.SpanKindClient, span.SpanKind())
-		assert.Equal(t, "GetItem", attrs(span)["rpc.method"].AsString())
+		a := attrs(span)
+		assert.Equal(t, "GetItem", a["rpc.method"].AsString())
 		assert.Equal(t, codes.Error, span.Status().Code)
 		assert.Contains(t, span.Status().Description, "ResourceNotFoundException")
+		assert.Equal(t, "ResourceNotFoundException", a["error.type"].AsString())
+		assert.Equal(t, "REQ-404", a["aws.request_id"].AsString())
+		assert.Equal(t, int64(http.StatusBadRequest), a["http.response.status_code"].AsInt64())
+		assert.NotContains(t, a, attribute.Key("xray.throttle"))
 	})
 }
 

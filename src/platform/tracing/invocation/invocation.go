@@ -107,15 +107,17 @@ func (p *SpanProcessor) Shutdown(ctx context.Context) error {
 
 // NewTracerProvider returns the tracer provider of a function named
 // service: every span sampled unless the X-Ray trace header that Lambda
-// passes on says otherwise, and exported by a SpanProcessor.
-func NewTracerProvider(exporter sdktrace.SpanExporter, service string) (*sdktrace.TracerProvider, error) {
+// passes on says otherwise, and exported by a SpanProcessor. opts come
+// last, so they may replace these (the xray exporter's sampler does not
+// sample a span without a parent).
+func NewTracerProvider(exporter sdktrace.SpanExporter, service string, opts ...sdktrace.TracerProviderOption) (*sdktrace.TracerProvider, error) {
 	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(attribute.String("service.name", service)))
 	if err != nil {
 		return nil, fmt.Errorf("tracing: resource: %w", err)
 	}
-	return sdktrace.NewTracerProvider(
+	return sdktrace.NewTracerProvider(append([]sdktrace.TracerProviderOption{
 		sdktrace.WithSpanProcessor(NewSpanProcessor(exporter)),
 		sdktrace.WithResource(res),
 		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())),
-	), nil
+	}, opts...)...), nil
 }

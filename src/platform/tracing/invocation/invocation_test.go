@@ -81,6 +81,26 @@ func TestParentDecidesSampling(t *testing.T) {
 	assert.Empty(t, exp.GetSpans())
 }
 
+// Options given to NewTracerProvider replace its own: the xray exporter's
+// sampler keeps no span without a parent, and the header's decision still
+// rules the others.
+func TestOptionsReplaceTheDefaults(t *testing.T) {
+	t.Parallel()
+	exp := tracetest.NewInMemoryExporter()
+	tp, err := invocation.NewTracerProvider(exp, "orders", sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.NeverSample())))
+	require.NoError(t, err)
+	sampled := trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, TraceFlags: trace.FlagsSampled, Remote: true,
+	})
+	ctx := context.Background()
+	_, root := tp.Tracer("test").Start(ctx, "no parent")
+	root.End()
+	_, child := tp.Tracer("test").Start(trace.ContextWithRemoteSpanContext(ctx, sampled), "under the header")
+	child.End()
+	require.NoError(t, tp.ForceFlush(ctx))
+	assert.Equal(t, []string{"under the header"}, names(exp.GetSpans()))
+}
+
 // recordOnly records every span without sampling it, so that the
 // processor, not the sampler, has to leave it out.
 type recordOnly struct{}
