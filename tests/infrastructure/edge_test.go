@@ -70,7 +70,7 @@ func TestEdgeTableMatchesAPIYAML(t *testing.T) {
 	responseType := regexp.MustCompile(`^edge: ` + "`" + `([A-Z_0-9]+)` + "`$")
 	for _, row := range edgeRows(t) {
 		switch m := responseType.FindStringSubmatch(row.layer); {
-		case m != nil && m[1] == "REQUEST_TOO_LARGE":
+		case len(m) > 1 && m[1] == "REQUEST_TOO_LARGE":
 			assert.Nil(t, cfn.Path(responses, m[1]), "API Gateway ignores a customised 413")
 		case m != nil:
 			r := cfn.Path(responses, m[1])

@@ -128,7 +128,7 @@ func TestDocumentedSamLocalCommands(t *testing.T) {
 			assert.Contains(t, tmpl.IDs("AWS::Lambda::Function"), fn, "%s: %q", page, m[0])
 			if m[2] != "" {
 				_, err := os.Stat(filepath.Join(repo.Root(), strings.Trim(m[2], "`")))
-				assert.NoError(t, err, "%s: %q names an event that does not exist", page, m[0])
+				require.NoError(t, err, "%s: %q names an event that does not exist", page, m[0])
 			}
 		}
 	}

@@ -448,8 +448,7 @@ func badFixtures() []badFixture {
 			obj(props(c, "OrdersApi"), "Body", "paths", "/api/orders", "post")["x-amazon-apigateway-request-validator"] = "params-only"
 		}},
 		{"APIG2", "a gateway response quotes the validation error", "OrdersApi", func(c *cfn.Template) {
-			obj(props(c, "OrdersApi"), "Body", "x-amazon-apigateway-gateway-responses", "BAD_REQUEST_BODY", "responseTemplates")["application/json"] =
-				`{"detail":"$context.error.validationErrorString"}`
+			obj(props(c, "OrdersApi"), "Body", "x-amazon-apigateway-gateway-responses", "BAD_REQUEST_BODY", "responseTemplates")["application/json"] = `{"detail":"$context.error.validationErrorString"}`
 		}},
 		// APIG8
 		{"APIG8", "the stack sets the account's logging role", "ApiGatewayAccount", func(c *cfn.Template) {

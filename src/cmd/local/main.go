@@ -299,8 +299,8 @@ func tablesOnly(ctx context.Context, tmpl *sam.Template) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range tables {
-		fmt.Fprintf(os.Stderr, "Table %s is in %s\n", t.LogicalID, endpoint)
+	for i := range tables {
+		fmt.Fprintf(os.Stderr, "Table %s is in %s\n", tables[i].LogicalID, endpoint)
 	}
 	return nil
 }

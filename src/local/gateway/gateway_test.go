@@ -238,13 +238,13 @@ func TestBuiltInGatewayResponses(t *testing.T) {
 	srv := newGateway(t, spec, &recorder{err: errors.New("panic: boom")}, gateway.Options{})
 	missing := do(t, http.MethodGet, srv.URL+"/nothing", http.NoBody, nil)
 	assert.Equal(t, http.StatusForbidden, missing.status)
-	assert.Equal(t, `{"message":"Missing Authentication Token"}`, missing.body)
+	assert.Equal(t, `{"message":"Missing Authentication Token"}`, missing.body) //nolint:testifylint // byte for byte: API Gateway spaces its built-in answers unevenly
 	assert.Equal(t, "application/json", missing.header.Get("Content-Type"))
 	assert.NotEmpty(t, missing.header.Get("x-amzn-RequestId"))
 
 	failed := do(t, http.MethodGet, srv.URL+"/api/orders", http.NoBody, nil)
 	assert.Equal(t, http.StatusBadGateway, failed.status)
-	assert.Equal(t, `{"message": "Internal server error"}`, failed.body)
+	assert.Equal(t, `{"message": "Internal server error"}`, failed.body) //nolint:testifylint // byte for byte: API Gateway spaces its built-in answers unevenly
 	assert.Equal(t, "InternalServerErrorException", failed.header.Get("x-amzn-ErrorType"))
 }
 
@@ -319,7 +319,7 @@ func TestBodies(t *testing.T) {
 	assert.True(t, e.IsBase64Encoded)
 	decoded, err := base64.StdEncoding.DecodeString(e.Body)
 	require.NoError(t, err)
-	assert.Equal(t, sent, string(decoded), "every byte as sent")
+	assert.Equal(t, sent, string(decoded), "every byte as sent") //nolint:testifylint // bytes, not JSON equivalence
 }
 
 func TestResponseTranslation(t *testing.T) {
@@ -343,14 +343,26 @@ func TestResponseTranslation(t *testing.T) {
 		{"multi-value headers win", false, "", events.APIGatewayProxyResponse{
 			StatusCode: 200, Headers: map[string]string{"X-A": "single"}, MultiValueHeaders: map[string][]string{"X-A": {"multi"}},
 		}, 200, "application/json", "", map[string][]string{"X-A": {"multi"}}},
-		{"base64 without binary media types stays base64", false, "image/png",
-			events.APIGatewayProxyResponse{StatusCode: 200, Body: png, IsBase64Encoded: true}, 200, "application/json", png, nil},
-		{"base64, binary media types, any Accept", true, "image/avif,image/png,*/*",
-			events.APIGatewayProxyResponse{StatusCode: 200, Body: png, IsBase64Encoded: true}, 200, "application/json", "\x89PNG", nil},
-		{"bad base64", true, "", events.APIGatewayProxyResponse{StatusCode: 200, Body: "%%", IsBase64Encoded: true},
-			502, "application/json", `{"message": "Internal server error"}`, nil},
-		{"no such status", false, "", events.APIGatewayProxyResponse{StatusCode: 1000},
-			502, "application/json", `{"message": "Internal server error"}`, nil},
+		{
+			"base64 without binary media types stays base64", false, "image/png",
+			events.APIGatewayProxyResponse{StatusCode: 200, Body: png, IsBase64Encoded: true},
+			200, "application/json", png, nil,
+		},
+		{
+			"base64, binary media types, any Accept", true, "image/avif,image/png,*/*",
+			events.APIGatewayProxyResponse{StatusCode: 200, Body: png, IsBase64Encoded: true},
+			200, "application/json", "\x89PNG", nil,
+		},
+		{
+			"bad base64", true, "",
+			events.APIGatewayProxyResponse{StatusCode: 200, Body: "%%", IsBase64Encoded: true},
+			502, "application/json", `{"message": "Internal server error"}`, nil,
+		},
+		{
+			"no such status", false, "",
+			events.APIGatewayProxyResponse{StatusCode: 1000},
+			502, "application/json", `{"message": "Internal server error"}`, nil,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -386,7 +398,7 @@ func TestPayloadLimits(t *testing.T) {
 
 	long := do(t, http.MethodDelete, srv.URL+"/api/orders/x", strings.NewReader(strings.Repeat("a", 7<<20)), nil)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, long.status)
-	assert.Equal(t, `{"message": "Request Too Long"}`, long.body)
+	assert.Equal(t, `{"message": "Request Too Long"}`, long.body) //nolint:testifylint // byte for byte: API Gateway spaces its built-in answers unevenly
 	assert.Equal(t, "BadRequestException", long.header.Get("x-amzn-ErrorType"))
 	assert.Empty(t, fn.seen())
 }
@@ -408,7 +420,7 @@ func TestTimeouts(t *testing.T) {
 	assert.Equal(t, http.StatusBadGateway, stopped.status)
 	timedOut := do(t, http.MethodDelete, srv.URL+"/api/orders/x", http.NoBody, nil)
 	assert.Equal(t, http.StatusGatewayTimeout, timedOut.status)
-	assert.Equal(t, `{"message":"Endpoint request timed out"}`, timedOut.body)
+	assert.Equal(t, `{"message":"Endpoint request timed out"}`, timedOut.body) //nolint:testifylint // byte for byte: API Gateway spaces its built-in answers unevenly
 }
 
 const validated = `
@@ -464,14 +476,24 @@ x-amazon-apigateway-gateway-responses:
 		want             string
 	}{
 		{"valid; formats and parameter types are not checked", "/things/not-a-uuid?limit=ten", `{"name":"ab","size":1}`, trace, 200, ""},
-		{"parameters missing or blank", "/things/x?limit=", `{}`, map[string]string{"Trace": " "}, 400,
-			`{"message":"Missing required request parameters: [Trace, limit]"}`},
-		{"not JSON", "/things/x?limit=1", `{"name":`, trace, 400,
-			`{"message":"Invalid request body","detail":"[Unknown error parsing request body]"}`},
-		{"every failure, values quoted", "/things/x?limit=1", `{"name":"abcd","size":9,"kind":"c","x":1}`, trace, 400,
-			`{"message":"Invalid request body","detail":"[object instance has properties which are not allowed by the schema: [\"x\"], instance value (\"c\") not found in enum (possible values: [\"a\",\"b\"]), string \"abcd\" is too long (length: 4, maximum allowed: 3), numeric instance is greater than the required maximum (maximum: 5, found: 9)]"}`},
-		{"missing members", "/things/x?limit=1", `{}`, trace, 400,
-			`{"message":"Invalid request body","detail":"[object has missing required properties ([\"name\",\"size\"])]"}`},
+		{
+			"parameters missing or blank", "/things/x?limit=", `{}`,
+			map[string]string{"Trace": " "},
+			400,
+			`{"message":"Missing required request parameters: [Trace, limit]"}`,
+		},
+		{
+			"not JSON", "/things/x?limit=1", `{"name":`, trace, 400,
+			`{"message":"Invalid request body","detail":"[Unknown error parsing request body]"}`,
+		},
+		{
+			"every failure, values quoted", "/things/x?limit=1", `{"name":"abcd","size":9,"kind":"c","x":1}`, trace, 400,
+			`{"message":"Invalid request body","detail":"[object instance has properties which are not allowed by the schema: [\"x\"], instance value (\"c\") not found in enum (possible values: [\"a\",\"b\"]), string \"abcd\" is too long (length: 4, maximum allowed: 3), numeric instance is greater than the required maximum (maximum: 5, found: 9)]"}`,
+		},
+		{
+			"missing members", "/things/x?limit=1", `{}`, trace, 400,
+			`{"message":"Invalid request body","detail":"[object has missing required properties ([\"name\",\"size\"])]"}`,
+		},
 		{"a media type without a model is not validated", "/things/x?limit=1", `not json`, map[string]string{"Trace": "t", "Content-Type": "text/plain"}, 200, ""},
 	}
 	for _, tt := range tests {

@@ -181,7 +181,7 @@ func (g *Gateway) invoke(ctx context.Context, name string, event events.APIGatew
 		AwsRequestID:       uuid.NewString(),
 		InvokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:" + name,
 	})
-	//nolint:staticcheck // aws-lambda-go hands the handler the trace header under this string key.
+	//nolint:staticcheck,revive // aws-lambda-go hands the handler the trace header under this string key.
 	ctx = context.WithValue(ctx, "x-amzn-trace-id", lambdaTraceHeader(event.Headers["X-Amzn-Trace-Id"]))
 
 	type result struct {
