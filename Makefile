@@ -108,6 +108,11 @@ e2e: ## Run the end-to-end tests against the local API, or against API_URL when 
 	@./scripts/docs-assets
 	$(GO) test -count=1 ./tests/e2e/...
 
+.PHONY: smoke
+smoke: ## After a deploy: a dozen requests that prove each layer answers as docs/edge.md says (API_URL=https://...; without it, the local API)
+	@$(if $(API_URL),,./scripts/docs-assets)
+	$(GO) test -count=1 ./tests/smoke/...
+
 .PHONY: invoke
 invoke: ## Run one event through its function locally, like sam local invoke (EVENT=events/create_order.json)
 	@./scripts/check-tools run

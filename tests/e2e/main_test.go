@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/go-sam-blueprint/orders/src/api"
 	"github.com/go-sam-blueprint/orders/src/local/motoserver"
+	"github.com/go-sam-blueprint/orders/tests/contract"
 	"github.com/go-sam-blueprint/orders/tests/localapi"
 )
 
@@ -172,4 +174,18 @@ func TestRunnerCreatesTablesOnly(t *testing.T) {
 
 func withoutEndpoint(env []string) []string {
 	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, "AWS_ENDPOINT_URL_DYNAMODB=") })
+}
+
+// newClientAt is the generated client for the API at base, every answer
+// checked against api.yaml.
+func newClientAt(t *testing.T, base string) *api.ClientWithResponses {
+	t.Helper()
+	return contract.Client(t, base)
+}
+
+// do sends a hand-made request to the API under test, its answer checked
+// against api.yaml.
+func do(t *testing.T, req *http.Request) (*http.Response, error) {
+	t.Helper()
+	return contract.Checked(t, baseURL).Do(req)
 }

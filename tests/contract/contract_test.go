@@ -1,215 +1,21 @@
-package e2e
+package contract_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/src/api"
+	"github.com/go-sam-blueprint/orders/tests/contract"
 )
-
-// contract is an api.HttpRequestDoer that holds every answer to api.yaml:
-// it sends the request, validates the response (status, headers, content
-// type, body) against the spec and reports each violation. The body is
-// restored, so the caller reads it as if nothing happened.
-//
-// A request whose path or method the spec lacks has no operation to
-// validate against: its answer must then be the API's own 404 (unknown
-// path) or 405 (known path, other method) problem document.
-type contract struct {
-	client  *http.Client
-	router  routers.Router
-	problem *openapi3.Schema
-	report  func(format string, args ...any)
-}
-
-// contractOptions make an undeclared status a violation and report every
-// failing member of a body at once.
-var contractOptions = &openapi3filter.Options{
-	IncludeResponseStatus: true,
-	MultiError:            true,
-	SchemaValidationOptions: []openapi3.SchemaValidationOption{
-		// kin-openapi checks neither format unless told. The formats are
-		// set per validation, not globally, to leave kin-openapi's
-		// defaults alone for anything else in the binary.
-		openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
-			"uuid": openapi3.NewRegexpFormatValidator(
-				`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`),
-			"uri-reference": openapi3.NewCallbackValidator(func(s string) error {
-				_, err := url.Parse(s)
-				return err
-			}),
-		}),
-	},
-}
-
-// loadSpec loads the embedded api.yaml once; the suite only reads it.
-var loadSpec = sync.OnceValues(func() (*openapi3.T, error) {
-	spec, err := api.GetSpec()
-	if err != nil {
-		return nil, fmt.Errorf("load api.yaml: %w", err)
-	}
-	return spec, nil
-})
-
-// newContract checks the answers of the API at base. The spec's server is
-// the API's own origin, so the server is taken to be base's path (a stage
-// URL such as https://id.execute-api.region.amazonaws.com/Prod, or none):
-// any host matches. report is called once for each violation.
-func newContract(base string, client *http.Client, report func(format string, args ...any)) (*contract, error) {
-	spec, err := loadSpec()
-	if err != nil {
-		return nil, err
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		return nil, fmt.Errorf("API URL %q: %w", base, err)
-	}
-	// A shallow copy: the router reads Servers from it, and the shared
-	// spec is not written to.
-	routed := *spec
-	routed.Servers = nil
-	if p := strings.TrimSuffix(u.Path, "/"); p != "" {
-		routed.Servers = openapi3.Servers{{URL: p}}
-	}
-	router, err := gorillamux.NewRouter(&routed)
-	if err != nil {
-		return nil, fmt.Errorf("route api.yaml: %w", err)
-	}
-	problem := spec.Components.Schemas["Problem"]
-	if problem == nil || problem.Value == nil {
-		return nil, errors.New("api.yaml has no components/schemas/Problem")
-	}
-	return &contract{client: client, router: router, problem: problem.Value, report: report}, nil
-}
-
-// Do sends req and reports the answer's every departure from api.yaml.
-func (c *contract) Do(req *http.Request) (*http.Response, error) {
-	resp, err := c.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	body, err := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	if err != nil {
-		return nil, fmt.Errorf("read the answer to %s %s: %w", req.Method, req.URL.RequestURI(), err)
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	sent := req
-	if resp.Request != nil {
-		sent = resp.Request // the request that got this answer, after any redirect
-	}
-	if err := c.check(sent, resp, body); err != nil {
-		c.report("contract: %s %s answered %d, which api.yaml does not allow: %v\nbody: %s",
-			sent.Method, sent.URL.RequestURI(), resp.StatusCode, err, excerpt(body))
-	}
-	return resp, nil
-}
-
-// check validates one answer: by the operation's responses, or for a
-// request that names no operation, as the 404 or 405 problem.
-func (c *contract) check(req *http.Request, resp *http.Response, body []byte) error {
-	route, params, err := c.router.FindRoute(req)
-	switch {
-	case errors.Is(err, routers.ErrPathNotFound):
-		return c.checkUnrouted(http.StatusNotFound, resp, body)
-	case errors.Is(err, routers.ErrMethodNotAllowed):
-		return c.checkUnrouted(http.StatusMethodNotAllowed, resp, body)
-	case err != nil:
-		return fmt.Errorf("find the operation: %w", err)
-	}
-	return openapi3filter.ValidateResponse(req.Context(), &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{
-			Request:    req,
-			PathParams: params,
-			Route:      route,
-			Options:    contractOptions,
-		},
-		Status:  resp.StatusCode,
-		Header:  resp.Header,
-		Body:    io.NopCloser(bytes.NewReader(body)),
-		Options: contractOptions,
-	})
-}
-
-// checkUnrouted requires the problem a request outside the spec gets.
-func (c *contract) checkUnrouted(status int, resp *http.Response, body []byte) error {
-	what := "the spec has no such path"
-	if status == http.StatusMethodNotAllowed {
-		what = "the spec has the path but not the method"
-	}
-	var errs []error
-	if resp.StatusCode != status {
-		errs = append(errs, fmt.Errorf("%s: want status %d", what, status))
-	}
-	ct := resp.Header.Get("Content-Type")
-	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/problem+json" {
-		errs = append(errs, fmt.Errorf("%s: want Content-Type application/problem+json, got %q", what, ct))
-	}
-	var doc any
-	if err := json.Unmarshal(body, &doc); err != nil {
-		errs = append(errs, fmt.Errorf("%s: the body is no JSON problem: %w", what, err))
-	} else if err := c.problem.VisitJSON(doc, append(contractOptions.SchemaValidationOptions,
-		openapi3.MultiErrors(), openapi3.VisitAsResponse())...); err != nil {
-		errs = append(errs, fmt.Errorf("%s: the body doesn't match schema Problem: %w", what, err))
-	}
-	return errors.Join(errs...)
-}
-
-func excerpt(body []byte) string {
-	const most = 512
-	if len(body) > most {
-		return string(body[:most]) + "…"
-	}
-	return string(body)
-}
-
-// httpClient sends the suite's requests; the timeout bounds a hung API.
-var httpClient = &http.Client{Timeout: 30 * time.Second}
-
-// checked is a doer for the API at base that fails t on any answer
-// api.yaml does not allow. t.Errorf is safe from other goroutines.
-func checked(t *testing.T, base string) *contract {
-	t.Helper()
-	c, err := newContract(base, httpClient, t.Errorf)
-	require.NoError(t, err)
-	return c
-}
-
-// newClientAt is the generated client for the API at base, every answer
-// checked against api.yaml.
-func newClientAt(t *testing.T, base string) *api.ClientWithResponses {
-	t.Helper()
-	c, err := api.NewClientWithResponses(base, api.WithHTTPClient(checked(t, base)))
-	require.NoError(t, err)
-	return c
-}
-
-// do sends a hand-made request to the API under test, its answer checked
-// against api.yaml.
-func do(t *testing.T, req *http.Request) (*http.Response, error) {
-	t.Helper()
-	return checked(t, baseURL).Do(req)
-}
 
 // recorder stands in for a *testing.T: it keeps what the contract reports.
 type recorder struct {
@@ -285,6 +91,15 @@ func TestContractCatchesViolations(t *testing.T) {
 			body: `{"type":"about:blank","title":"Method Not Allowed","status":405}`,
 		},
 
+		{
+			name: "a method the docs lack answered 404 problem, as the edge does", method: http.MethodPost, path: "/swagger",
+			status: 404, header: map[string]string{"Content-Type": probCT}, body: notFound,
+		},
+		{
+			name: "valid docs page", method: http.MethodGet, path: "/swagger",
+			status: 200, header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, body: "<!doctype html>",
+		},
+
 		// Invalid answers are reported.
 		{
 			name: "undeclared status", method: http.MethodGet, path: "/api/orders",
@@ -344,7 +159,13 @@ func TestContractCatchesViolations(t *testing.T) {
 		{
 			name: "wrong method answered 404", method: http.MethodPut, path: "/api/orders",
 			status: 404, header: map[string]string{"Content-Type": probCT}, body: notFound,
-			violation: []string{"PUT /api/orders answered 404", "not the method: want status 405"},
+			violation: []string{"PUT /api/orders answered 404", "any-method reaches the function: want status 405"},
+		},
+		{
+			name: "a method the docs lack answered 405", method: http.MethodPost, path: "/swagger",
+			status: 405, header: map[string]string{"Content-Type": probCT, "Allow": "GET"},
+			body:      `{"type":"about:blank","title":"Method Not Allowed","status":405}`,
+			violation: []string{"POST /swagger answered 405", "no any-method: want status 404"},
 		},
 	}
 	for _, tt := range tests {
@@ -359,7 +180,7 @@ func TestContractCatchesViolations(t *testing.T) {
 			}))
 			t.Cleanup(srv.Close)
 			rec := &recorder{}
-			c, err := newContract(srv.URL, srv.Client(), rec.Errorf)
+			c, err := contract.New(srv.URL, srv.Client(), rec.Errorf)
 			require.NoError(t, err)
 
 			req, err := http.NewRequestWithContext(context.Background(), tt.method, srv.URL+tt.path, http.NoBody)
@@ -403,7 +224,7 @@ func TestContractChecksTheGeneratedClient(t *testing.T) {
 	t.Cleanup(srv.Close)
 	base := srv.URL + "/Prod"
 	rec := &recorder{}
-	doer, err := newContract(base, srv.Client(), rec.Errorf)
+	doer, err := contract.New(base, srv.Client(), rec.Errorf)
 	require.NoError(t, err)
 	c, err := api.NewClientWithResponses(base, api.WithHTTPClient(doer))
 	require.NoError(t, err)
