@@ -170,7 +170,11 @@ func TestFunctions(t *testing.T) {
 			}
 			// The environment must also parse: every value set is valid for
 			// the config, and with the variables Lambda adds, nothing is missing.
-			plain := map[string]string{"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "SECRET"}
+			// (the daemon's address as Lambda gives it: docs/tracing.md).
+			plain := map[string]string{
+				"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "SECRET",
+				"AWS_XRAY_DAEMON_ADDRESS": "169.254.79.2:2000",
+			}
 			for k, v := range vars {
 				switch v := v.(type) {
 				case string:

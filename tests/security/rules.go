@@ -94,7 +94,7 @@ var Rules = []Rule{
 
 	// ------------------------------------------------------------- Lambda
 	{"L1", "Every Lambda permission names a service principal and a SourceArn: only that service, for that source, may invoke (no confused deputy).", checkLambdaPermissions},
-	{"L2", "Every Lambda function traces with X-Ray (TracingConfig Mode Active): requests can be followed across services.", checkLambdaTracing},
+	{"L2", "Every Lambda function traces with X-Ray (TracingConfig Mode Active) and sends its own spans there (TRACING_EXPORTER xray): requests can be followed across services and into the handler, each use case and each DynamoDB call.", checkLambdaTracing},
 	{"L3", "Every Lambda function logs JSON (LoggingConfig LogFormat JSON): logs are structured and queryable, levels filter them.", checkLambdaLogFormat},
 	{"L4", "Every Lambda function logs to a log group of this template (LoggingConfig LogGroup Ref): its retention is ours, not an unbounded default group.", checkLambdaLogGroup},
 	{"L5", "Every Lambda function runs an allowlisted runtime (provided.al2023): no deprecated runtimes without security patches.", checkLambdaRuntime},
@@ -419,6 +419,9 @@ func checkLambdaTracing(t *cfn.Template) []Finding {
 	for id, r := range resources(t, "AWS::Lambda::Function") {
 		if mode := cfn.Path(r.Properties, "TracingConfig", "Mode"); mode != "Active" {
 			out = append(out, Finding{id, fmt.Sprintf("TracingConfig Mode is %v, not Active", mode)})
+		}
+		if exporter := cfn.Path(r.Properties, "Environment", "Variables", "TRACING_EXPORTER"); exporter != "xray" {
+			out = append(out, Finding{id, fmt.Sprintf("TRACING_EXPORTER is %v, not xray: the function's own spans go nowhere", exporter)})
 		}
 	}
 	return out

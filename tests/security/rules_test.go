@@ -332,6 +332,9 @@ func badFixtures() []badFixture {
 		{"L2", "no TracingConfig", "GetOrderFunction", func(c *cfn.Template) {
 			delete(props(c, "GetOrderFunction"), "TracingConfig")
 		}},
+		{"L2", "spans go nowhere", "ListOrdersFunction", func(c *cfn.Template) {
+			obj(props(c, "ListOrdersFunction"), "Environment", "Variables")["TRACING_EXPORTER"] = "none"
+		}},
 		// L3
 		{"L3", "text logs", "DeleteOrderFunction", func(c *cfn.Template) {
 			obj(props(c, "DeleteOrderFunction"), "LoggingConfig")["LogFormat"] = "Text"

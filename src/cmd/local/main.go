@@ -43,6 +43,7 @@ import (
 	"github.com/go-sam-blueprint/orders/src/local/gateway"
 	"github.com/go-sam-blueprint/orders/src/local/motoserver"
 	"github.com/go-sam-blueprint/orders/src/local/sam"
+	"github.com/go-sam-blueprint/orders/src/local/xraydaemon"
 	"github.com/go-sam-blueprint/orders/src/platform/apidocs"
 	"github.com/go-sam-blueprint/orders/src/platform/config"
 	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
@@ -105,6 +106,12 @@ func run() error {
 	}
 	defer stopDynamo()
 
+	xray, err := localXRay(ctx)
+	if err != nil {
+		return err
+	}
+	defer xray.Stop() //nolint:errcheck // stopping on the way out; nothing is left to report to.
+
 	if err := setFunctionEnv(tmpl); err != nil {
 		return err
 	}
@@ -127,8 +134,8 @@ func run() error {
 		return err
 	}
 	url := "http://" + listener.Addr().String()
-	fmt.Fprintf(os.Stderr, "Orders API on %s (try: curl %s/api/orders; docs: %s/swagger)\nDynamoDB: %s\nFeature flags: %s (edits apply within %s)\nCtrl-C stops it.\n",
-		url, url, url, dynamo, flagsPath, cfg.AppConfig.MaxAge)
+	fmt.Fprintf(os.Stderr, "Orders API on %s (try: curl %s/api/orders; docs: %s/swagger)\nDynamoDB: %s\nFeature flags: %s (edits apply within %s)\nX-Ray: %s\nCtrl-C stops it.\n",
+		url, url, url, dynamo, flagsPath, cfg.AppConfig.MaxAge, xray)
 	return serve(ctx, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, listener)
 }
 
@@ -255,6 +262,43 @@ func localDynamoDB(ctx context.Context) (string, func(), error) {
 		}
 	}
 	return "moto_server at " + srv.Endpoint + " (started for this run; its data goes when it stops)", stop, nil
+}
+
+// localXRay starts the X-Ray daemon stand-in, which checks every document
+// the function sends and says on stderr what it rejects, unless
+// AWS_XRAY_DAEMON_ADDRESS names a daemon already (a test's own). It
+// returns where the documents go.
+func localXRay(ctx context.Context) (xrayDaemon, error) {
+	if addr := os.Getenv("AWS_XRAY_DAEMON_ADDRESS"); addr != "" {
+		return xrayDaemon{addr: addr}, nil
+	}
+	d, err := xraydaemon.Start(ctx, xraydaemon.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, nil))))
+	if err != nil {
+		return xrayDaemon{}, fmt.Errorf("start the X-Ray daemon stand-in: %w", err)
+	}
+	setDefault("AWS_XRAY_DAEMON_ADDRESS", d.Addr())
+	return xrayDaemon{addr: d.Addr(), own: d}, nil
+}
+
+// xrayDaemon is where the function's trace documents go.
+type xrayDaemon struct {
+	addr string
+	own  *xraydaemon.Daemon // nil for a daemon of someone else's
+}
+
+func (x xrayDaemon) String() string {
+	if x.own == nil {
+		return "documents go to the daemon at " + x.addr
+	}
+	return "stand-in daemon at " + x.addr + " (checks every document, warns here of a bad one)"
+}
+
+// Stop stops the stand-in this runner started.
+func (x xrayDaemon) Stop() error {
+	if x.own == nil {
+		return nil
+	}
+	return x.own.Stop()
 }
 
 // setFunctionEnv gives this process the environment that template.yaml
