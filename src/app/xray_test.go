@@ -109,7 +109,27 @@ func TestCreateSendsXRaySubsegments(t *testing.T) {
 		require.NotNil(t, call.Cause)
 		assert.Equal(t, "InternalServerError", call.Cause.Exceptions[0].Type)
 		assert.True(t, create.Fault)
-		assert.Equal(t, false, named["## POST /api/orders"].Annotations["ColdStart"])
+		handler := named["## POST /api/orders"]
+		assert.Equal(t, false, handler.Annotations["ColdStart"])
+		assert.True(t, handler.Fault, "answered 500")
+		assert.Equal(t, http.StatusInternalServerError, handler.HTTP.Response.Status)
+	})
+
+	// The caller's mistake is an error of the request, never a fault of
+	// the service: the service map's fault rate stays the service's own.
+	t.Run("unknown order", func(t *testing.T) {
+		db.Set("GetItem", dynamotest.Answer{Status: http.StatusOK, Body: `{}`})
+		docs := invokeEventTraced(t, fn, daemon, "get_order.json", "1", http.StatusNotFound, 3)
+		require.NoError(t, xraydaemon.CheckTrace(docs, xrayParent))
+		named := byName(t, docs)
+		handler, get, call := named["## GET /api/orders/:orderId"], named["orders.Get"], named["DynamoDB"]
+		assert.True(t, handler.Error, "answered 404")
+		assert.Equal(t, http.StatusNotFound, handler.HTTP.Response.Status)
+		assert.True(t, get.Error, "the use case found nothing")
+		require.NotNil(t, get.Cause)
+		for _, d := range []xraydaemon.Document{handler, get, call} {
+			assert.False(t, d.Fault, d.Name)
+		}
 	})
 }
 
@@ -117,8 +137,15 @@ func TestCreateSendsXRaySubsegments(t *testing.T) {
 // n documents it sent the daemon.
 func invokeTraced(t *testing.T, fn lambdahttp.Func, daemon *xraydaemon.Daemon, sampled string, status, n int) []xraydaemon.Document {
 	t.Helper()
+	return invokeEventTraced(t, fn, daemon, "create_order.json", sampled, status, n)
+}
+
+// invokeEventTraced sends the sample event under Lambda's trace header
+// and returns the n documents it sent the daemon.
+func invokeEventTraced(t *testing.T, fn lambdahttp.Func, daemon *xraydaemon.Daemon, name, sampled string, status, n int) []xraydaemon.Document {
+	t.Helper()
 	before := len(daemon.Documents())
-	resp, err := fn(lambdaContext(sampled), event(t, "create_order.json"))
+	resp, err := fn(lambdaContext(sampled), event(t, name))
 	require.NoError(t, err)
 	require.Equal(t, status, resp.StatusCode, resp.Body)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -18,7 +18,7 @@ const operationCreate = "createOrder"
 // first order again, with replayed true, and stores nothing.
 func (s *Service) Create(ctx context.Context, n NewOrder, idempotencyKey string) (o Order, replayed bool, err error) {
 	ctx, span := tracing.Start(ctx, "orders.Create")
-	defer func() { tracing.End(span, err) }()
+	defer func() { endSpan(span, err) }()
 	if err := n.validate(); err != nil {
 		return Order{}, false, err
 	}

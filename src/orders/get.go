@@ -13,7 +13,7 @@ import (
 // Get returns the order with the given id, or ErrNotFound.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (o Order, err error) {
 	ctx, span := tracing.Start(ctx, "orders.Get")
-	defer func() { tracing.End(span, err) }()
+	defer func() { endSpan(span, err) }()
 	o, err = s.store.Get(ctx, id)
 	if err != nil {
 		return Order{}, fmt.Errorf("get order: %w", err)

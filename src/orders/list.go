@@ -33,7 +33,7 @@ type Page struct {
 // List returns one page of orders.
 func (s *Service) List(ctx context.Context, req PageRequest) (p Page, err error) {
 	ctx, span := tracing.Start(ctx, "orders.List")
-	defer func() { tracing.End(span, err) }()
+	defer func() { endSpan(span, err) }()
 	size := req.Size
 	if size == 0 {
 		size = DefaultPageSize

@@ -6,8 +6,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
+	"github.com/go-sam-blueprint/orders/src/platform/tracing"
 )
 
 // Business metrics, one per use case.
@@ -82,4 +84,24 @@ func NewService(store Store, opts ...Option) (*Service, error) {
 		opt(s)
 	}
 	return s, nil
+}
+
+// endSpan ends a use case's span: a failure of the caller's making is an
+// error of the request, anything else a fault of the service.
+func endSpan(span trace.Span, err error) {
+	if callersMistake(err) {
+		tracing.Reject(span, err)
+		return
+	}
+	tracing.End(span, err)
+}
+
+// callersMistake reports whether err is the caller's to fix: a request
+// that breaks the rules, an order that does not exist, a page token or
+// idempotency key misused, a create racing its own retry.
+func callersMistake(err error) bool {
+	_, invalid := errors.AsType[*InvalidError](err)
+	_, conflict := errors.AsType[*ConflictError](err)
+	return invalid || conflict ||
+		errors.Is(err, ErrNotFound) || errors.Is(err, ErrInvalidPageToken) || errors.Is(err, ErrIdempotencyKeyReused)
 }

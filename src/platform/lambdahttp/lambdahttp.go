@@ -85,6 +85,9 @@ func Lambda(h http.Handler, t Telemetry) Func {
 		serveCtx, cancel := answerInTime(ctx)
 		resp, err := serve(serveCtx, event)
 		cancel()
+		if err == nil {
+			tracing.Answered(span, resp.StatusCode)
+		}
 		tracing.End(span, err)
 
 		if ferr := t.Metrics.Flush(set); ferr != nil {

@@ -117,7 +117,9 @@ func TestHandlerDeadlineLeavesTimeToAnswer(t *testing.T) {
 
 // The invocation's span is the handler's subsegment in X-Ray: a server
 // span named after the route, parented on Lambda's trace header, with
-// ColdStart and Service as annotations, as Powertools records them.
+// ColdStart and Service as annotations, as Powertools records them, and
+// the status of the answer, which makes X-Ray mark a 4xx an error and a
+// 5xx a fault.
 func TestInvocationSpan(t *testing.T) {
 	// Not parallel: it sets the global tracer provider, and leaves a no-op
 	// one (the global provider delegates, once and for good, to the first
@@ -133,8 +135,8 @@ func TestInvocationSpan(t *testing.T) {
 		service string
 		want    map[string]any
 	}{
-		{"orders", map[string]any{"xray.annotation.ColdStart": true, "xray.annotation.Service": "orders"}},
-		{"", map[string]any{"xray.annotation.ColdStart": true}},
+		{"orders", map[string]any{"xray.annotation.ColdStart": true, "xray.annotation.Service": "orders", "http.response.status_code": int64(204)}},
+		{"", map[string]any{"xray.annotation.ColdStart": true, "http.response.status_code": int64(204)}},
 	}
 	for _, tt := range tests {
 		fn := lambdahttp.Lambda(h, lambdahttp.Telemetry{Log: logging.New(io.Discard, slog.LevelInfo), Metrics: emitter, Service: tt.service})

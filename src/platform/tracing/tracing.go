@@ -66,6 +66,22 @@ func End(span trace.Span, err error) {
 	span.End()
 }
 
+// Reject ends span as End does, for a failure that is the caller's (a
+// request that breaks the rules, an unknown id): X-Ray shows it as an
+// error, not as a fault of the service.
+func Reject(span trace.Span, err error) {
+	if err != nil {
+		span.SetAttributes(xray.KeyClientError.Bool(true))
+	}
+	End(span, err)
+}
+
+// Answered records the HTTP status a span's request was answered with:
+// X-Ray marks a 4xx an error, a 429 a throttle and a 5xx a fault.
+func Answered(span trace.Span, status int) {
+	span.SetAttributes(xray.KeyHTTPStatus.Int(status))
+}
+
 // errorType names the class of err: an AWS error code
 // ("ConditionalCheckFailedException"), a context's end, else the Go type of
 // the error at the bottom of the chain ("*orders.InvalidError").

@@ -159,9 +159,7 @@ func newDocument(s sdktrace.ReadOnlySpan) (*document, error) {
 		doc.HTTP = &httpInfo{Response: httpResponse{Status: a.status}}
 	}
 	failed := s.Status().Code == codes.Error
-	doc.Error = a.status >= 400 && a.status < 500
-	doc.Throttle = a.status == 429 || (failed && a.throttle)
-	doc.Fault = a.status >= 500 || (failed && !doc.Error && !doc.Throttle)
+	doc.mark(failed, a)
 	if failed {
 		c, err := newCause(doc.Name, a)
 		if err != nil {
@@ -170,6 +168,14 @@ func newDocument(s sdktrace.ReadOnlySpan) (*document, error) {
 		doc.Cause = c
 	}
 	return doc, nil
+}
+
+// mark sets the error, throttle and fault flags: by the status of the
+// answer, else, for a failed span, by whose the failure is.
+func (d *document) mark(failed bool, a attributes) {
+	d.Error = (a.status >= 400 && a.status < 500) || (failed && a.clientError)
+	d.Throttle = a.status == 429 || (failed && a.throttle)
+	d.Fault = a.status >= 500 || (failed && !d.Error && !d.Throttle)
 }
 
 // newCause describes a failure without the error's own words, which may
@@ -199,7 +205,7 @@ func newCause(name string, a attributes) (*cause, error) {
 type attributes struct {
 	rpcSystem, service, errorType string
 	status                        int64
-	throttle                      bool
+	throttle, clientError         bool
 	aws                           awsData
 	annotations, metadata         map[string]any
 }
@@ -232,6 +238,8 @@ func readAttributes(kvs []attribute.KeyValue) attributes {
 			a.errorType = kv.Value.AsString()
 		case KeyThrottle:
 			a.throttle = kv.Value.AsBool()
+		case KeyClientError:
+			a.clientError = kv.Value.AsBool()
 		default:
 			a.meta(string(kv.Key), kv.Value)
 		}

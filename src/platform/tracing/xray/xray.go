@@ -70,6 +70,11 @@ const (
 	// KeyThrottle marks a failed call that the service throttled, although
 	// its status is not 429 (DynamoDB answers 400 ThrottlingException).
 	KeyThrottle attribute.Key = "xray.throttle"
+	// KeyClientError marks a failed span whose failure is the caller's (a
+	// request that breaks the rules, an unknown id): an X-Ray error, not a
+	// fault, so that the service map's fault rate counts only the
+	// service's own failures.
+	KeyClientError attribute.Key = "xray.error"
 )
 
 // Exporter sends spans to the X-Ray daemon, one datagram per span. Writing

@@ -167,6 +167,12 @@ func TestDocuments(t *testing.T) {
 			want: `{` + common + `,"name":"orders.Create","fault":true,"cause":{"exceptions":[{"type":"*orders.InvalidError","message":"orders.Create failed"}]}}`,
 		},
 		{
+			name: "use case rejected the request: an error, not a fault",
+			span: stub("orders.Get", failedWith("get order: not found"),
+				withAttrs(attribute.String("error.type", "*errors.errorString"), attribute.Bool("xray.error", true))),
+			want: `{` + common + `,"name":"orders.Get","error":true,"cause":{"exceptions":[{"type":"*errors.errorString","message":"orders.Get failed"}]}}`,
+		},
+		{
 			name: "other attributes: metadata",
 			span: stub("work", withAttrs(attribute.String("order.id", "o-1"), attribute.Float64("ratio", math.NaN()),
 				attribute.Float64Slice("rates", []float64{1.5, math.Inf(1)}), attribute.String("rpc.method", "not AWS"))),
