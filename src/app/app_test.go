@@ -27,6 +27,7 @@ const closedAgent = "http://127.0.0.1:9"
 // testEnv is a function's environment as Lambda gives it, with a local
 // DynamoDB endpoint.
 var testEnv = map[string]string{
+	"SERVICE_NAME":      "orders-test",
 	"ORDERS_TABLE_NAME": "orders", "IDEMPOTENCY_TABLE_NAME": "idempotency",
 	"APPCONFIG_APPLICATION": "a", "APPCONFIG_ENVIRONMENT": "e", "APPCONFIG_PROFILE": "p",
 	"APPCONFIG_MAX_AGE_SECONDS": "3600",

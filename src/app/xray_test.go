@@ -67,7 +67,7 @@ func TestCreateSendsXRaySubsegments(t *testing.T) {
 		handler, create, call := named["## POST /api/orders"], named["orders.Create"], named["DynamoDB"]
 
 		assert.Equal(t, xrayParent, handler.ParentID, "the handler under Lambda's function segment")
-		assert.Equal(t, map[string]any{"ColdStart": true, "Service": "orders"}, handler.Annotations)
+		assert.Equal(t, map[string]any{"ColdStart": true, "Service": "orders-test"}, handler.Annotations)
 		assert.Equal(t, handler.ID, create.ParentID)
 		assert.Equal(t, create.ID, call.ParentID)
 		for _, d := range docs {
