@@ -48,6 +48,9 @@ type Problem struct {
 	Type     string  `json:"type"`
 	// RetryAfter, in seconds, becomes the Retry-After header when positive.
 	RetryAfter int `json:"-"`
+	// Challenge becomes the WWW-Authenticate header, which a 401 must
+	// carry (RFC 9110, section 15.5.2), such as "Bearer".
+	Challenge string `json:"-"`
 }
 
 // Field is one failing part of a request: a body member by JSON pointer,
@@ -115,6 +118,9 @@ func Write(ctx context.Context, w http.ResponseWriter, p Problem) {
 	}
 	if p.RetryAfter > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(p.RetryAfter))
+	}
+	if p.Challenge != "" {
+		w.Header().Set("WWW-Authenticate", p.Challenge)
 	}
 	w.Header().Set("Content-Type", ContentType)
 	w.WriteHeader(p.Status)
