@@ -19,6 +19,11 @@ TAGS         ?=
 comma        := ,
 LAMBDA_FLAGS := -tags lambda.norpc$(if $(TAGS),$(comma)$(TAGS)) -trimpath -ldflags "-s -w"
 EVENT        ?= events/create_order.json
+# make token: the local user, the scopes, or a deployed stack instead.
+# (make's own AS names the assembler: only a value the user gave counts.)
+AS           := $(if $(filter default,$(origin AS)),alice,$(AS))
+SCOPE        ?=
+STACK        ?=
 MARKDOWNLINT := 0.22.0
 # The template's functions (its AWS::Serverless::Function resources), each
 # built by build-<Function>, as `sam build` builds it.
@@ -119,6 +124,15 @@ invoke: ## Run one event through its function locally, like sam local invoke (EV
 	@./scripts/docs-assets
 	@$(GO) build -o $(BIN)/local ./src/cmd/local
 	@EVENT=$(EVENT) $(BIN)/local
+
+.PHONY: token
+token: ## Print an access token: of the local user AS (alice, bob) for the make run on PORT, or with STACK=orders-dev of that stack's machine client; SCOPE narrows it
+ifeq ($(STACK),)
+	@$(GO) build -o $(BIN)/local ./src/cmd/local
+	@PORT=$(PORT) AS="$(AS)" SCOPE="$(SCOPE)" $(BIN)/local token
+else
+	@./scripts/token "$(STACK)" MachineClientId "$(SCOPE)"
+endif
 
 .PHONY: tables
 tables: ## Create template.yaml's tables in the DynamoDB at AWS_ENDPOINT_URL_DYNAMODB (default DynamoDB Local, http://127.0.0.1:8000), for sam local

@@ -134,6 +134,9 @@ type PayloadTooLarge = Problem
 // ServiceUnavailable An RFC 9457 problem details document.
 type ServiceUnavailable = Problem
 
+// Unauthorized An RFC 9457 problem details document.
+type Unauthorized = Problem
+
 // UnsupportedMediaType An RFC 9457 problem details document.
 type UnsupportedMediaType = Problem
 
@@ -234,7 +237,7 @@ type ClientInterface interface {
 
 	// ListOrders List orders
 	//
-	// Returns one page of orders. Pass the `next_token` of a page to get the next one; a page with a `null` `next_token` is the last. Orders are not returned in any particular order.
+	// Returns one page of the caller's orders, newest first. Pass the `next_token` of a page to get the next one; a page with a `null` `next_token` is the last. A `next_token` works only for the caller it was given to.
 	//
 	// Corresponds with GET /api/orders (the `ListOrders` operationId).
 	ListOrders(ctx context.Context, params *ListOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -292,7 +295,7 @@ type ClientInterface interface {
 
 // ListOrders List orders
 //
-// Returns one page of orders. Pass the `next_token` of a page to get the next one; a page with a `null` `next_token` is the last. Orders are not returned in any particular order.
+// Returns one page of the caller's orders, newest first. Pass the `next_token` of a page to get the next one; a page with a `null` `next_token` is the last. A `next_token` works only for the caller it was given to.
 //
 // Corresponds with GET /api/orders (the `ListOrders` operationId).
 func (c *Client) ListOrders(ctx context.Context, params *ListOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -632,7 +635,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListOrdersWithResponse List orders
 	//
-	// Returns one page of orders. Pass the `next_token` of a page to get the next one; a page with a `null` `next_token` is the last. Orders are not returned in any particular order.
+	// Returns one page of the caller's orders, newest first. Pass the `next_token` of a page to get the next one; a page with a `null` `next_token` is the last. A `next_token` works only for the caller it was given to.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -694,6 +697,11 @@ type ClientWithResponsesInterface interface {
 	GetOrderWithResponse(ctx context.Context, orderId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetOrderResponse, error)
 }
 
+// ListOrdersResponse401Headers the declared response headers of an HTTP 401 response for ListOrders
+type ListOrdersResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
 // ListOrdersResponse503Headers the declared response headers of an HTTP 503 response for ListOrders
 type ListOrdersResponse503Headers struct {
 	RetryAfter *int
@@ -706,6 +714,8 @@ type ListOrdersResponse struct {
 	JSON200 *OrderPage
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -714,6 +724,8 @@ type ListOrdersResponse struct {
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// ApplicationproblemJSON504 the response for an HTTP 504 `application/problem+json` response
 	ApplicationproblemJSON504 *GatewayTimeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListOrdersResponse401Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ListOrdersResponse503Headers
 }
@@ -726,6 +738,11 @@ func (r ListOrdersResponse) GetJSON200() *OrderPage {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r ListOrdersResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListOrdersResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -782,6 +799,11 @@ type CreateOrderResponse200Headers struct {
 	IdempotentReplayed *bool
 }
 
+// CreateOrderResponse401Headers the declared response headers of an HTTP 401 response for CreateOrder
+type CreateOrderResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
 // CreateOrderResponse409Headers the declared response headers of an HTTP 409 response for CreateOrder
 type CreateOrderResponse409Headers struct {
 	RetryAfter *int
@@ -799,6 +821,8 @@ type CreateOrderResponse struct {
 	JSON200 *Order
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -815,6 +839,8 @@ type CreateOrderResponse struct {
 	ApplicationproblemJSON504 *GatewayTimeout
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *CreateOrderResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateOrderResponse401Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *CreateOrderResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -829,6 +855,11 @@ func (r CreateOrderResponse) GetJSON200() *Order {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r CreateOrderResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateOrderResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
@@ -895,6 +926,11 @@ func (r CreateOrderResponse) ContentType() string {
 	return ""
 }
 
+// DeleteOrderResponse401Headers the declared response headers of an HTTP 401 response for DeleteOrder
+type DeleteOrderResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
 // DeleteOrderResponse503Headers the declared response headers of an HTTP 503 response for DeleteOrder
 type DeleteOrderResponse503Headers struct {
 	RetryAfter *int
@@ -905,6 +941,8 @@ type DeleteOrderResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *DeletedOrder
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -915,6 +953,8 @@ type DeleteOrderResponse struct {
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// ApplicationproblemJSON504 the response for an HTTP 504 `application/problem+json` response
 	ApplicationproblemJSON504 *GatewayTimeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteOrderResponse401Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *DeleteOrderResponse503Headers
 }
@@ -922,6 +962,11 @@ type DeleteOrderResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r DeleteOrderResponse) GetJSON200() *DeletedOrder {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteOrderResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -978,6 +1023,11 @@ func (r DeleteOrderResponse) ContentType() string {
 	return ""
 }
 
+// GetOrderResponse401Headers the declared response headers of an HTTP 401 response for GetOrder
+type GetOrderResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
 // GetOrderResponse503Headers the declared response headers of an HTTP 503 response for GetOrder
 type GetOrderResponse503Headers struct {
 	RetryAfter *int
@@ -988,6 +1038,8 @@ type GetOrderResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Order
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -998,6 +1050,8 @@ type GetOrderResponse struct {
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// ApplicationproblemJSON504 the response for an HTTP 504 `application/problem+json` response
 	ApplicationproblemJSON504 *GatewayTimeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetOrderResponse401Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetOrderResponse503Headers
 }
@@ -1005,6 +1059,11 @@ type GetOrderResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetOrderResponse) GetJSON200() *Order {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrderResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -1063,7 +1122,7 @@ func (r GetOrderResponse) ContentType() string {
 
 // ListOrdersWithResponse List orders
 //
-// Returns one page of orders. Pass the `next_token` of a page to get the next one; a page with a `null` `next_token` is the last. Orders are not returned in any particular order.
+// Returns one page of the caller's orders, newest first. Pass the `next_token` of a page to get the next one; a page with a `null` `next_token` is the last. A `next_token` works only for the caller it was given to.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -1182,6 +1241,13 @@ func ParseListOrdersResponse(rsp *http.Response) (*ListOrdersResponse, error) {
 		}
 		response.ApplicationproblemJSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1213,6 +1279,16 @@ func ParseListOrdersResponse(rsp *http.Response) (*ListOrdersResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 401:
+		var headers ListOrdersResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListOrdersResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -1255,6 +1331,13 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
@@ -1318,6 +1401,16 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateOrderResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateOrderResponse409Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -1364,6 +1457,13 @@ func ParseDeleteOrderResponse(rsp *http.Response) (*DeleteOrderResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1402,6 +1502,16 @@ func ParseDeleteOrderResponse(rsp *http.Response) (*DeleteOrderResponse, error) 
 	}
 
 	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteOrderResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers DeleteOrderResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -1438,6 +1548,13 @@ func ParseGetOrderResponse(rsp *http.Response) (*GetOrderResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1476,6 +1593,16 @@ func ParseGetOrderResponse(rsp *http.Response) (*GetOrderResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 401:
+		var headers GetOrderResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetOrderResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -1811,6 +1938,15 @@ type ServiceUnavailableApplicationProblemPlusJSONResponse struct {
 	Headers ServiceUnavailableResponseHeaders
 }
 
+type UnauthorizedResponseHeaders struct {
+	WWWAuthenticate *string
+}
+type UnauthorizedApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers UnauthorizedResponseHeaders
+}
+
 type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
 
 type ValidationFailedApplicationProblemPlusJSONResponse Problem
@@ -1849,6 +1985,25 @@ func (response ListOrders400ApplicationProblemPlusJSONResponse) VisitListOrdersR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrders401ApplicationProblemPlusJSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1965,6 +2120,25 @@ func (response CreateOrder400ApplicationProblemPlusJSONResponse) VisitCreateOrde
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrder401ApplicationProblemPlusJSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2109,6 +2283,25 @@ func (response DeleteOrder200JSONResponse) VisitDeleteOrderResponse(w http.Respo
 	return err
 }
 
+type DeleteOrder401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOrder401ApplicationProblemPlusJSONResponse) VisitDeleteOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteOrder404ApplicationProblemPlusJSONResponse struct {
 	NotFoundApplicationProblemPlusJSONResponse
 }
@@ -2210,6 +2403,25 @@ func (response GetOrder200JSONResponse) VisitGetOrderResponse(w http.ResponseWri
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrder401ApplicationProblemPlusJSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2468,78 +2680,89 @@ func (sh *strictHandler) GetOrder(w http.ResponseWriter, r *http.Request, orderI
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Ftrc9NI1v4rXdqpguxKviaBmE8mOIxnyWUd552FMWW3pSO7idSt6W7FeFP+72+dbsmSbzgQht0q8oHC",
-	"kfp2bs+5te4dX8SJ4MC1clr3DnymcRKB+X0pA5D4Q6VxTOXcaTltToR56jp3NEoB3/oSqIZgSLXTchq1",
-	"xrFXr3uN43690arVWrXaB8d1WOC0nGZIXx6Fx4fe0Yv6C+/w6LjhjZuh7zX8k+NmeHxMQ3qMYzXEQ1+k",
-	"XDutputwGgPuHFDHdRIJMUtjpxXSSMFisXAdCSoRXNkjv6ZBD/5MQWlzMsE1cPOTJknEfKqZ4NVEinEE",
-	"8T8+KcFLNOPPADRlkdNyGL+jEQuIP6WS+hokeSaeEcZJxDRIGhGeRhF5Dp8T8DXjE/IsfXbguI7SVKfK",
-	"aR3Waq6jmcZlnf4UiLTHImMRzAlThAtN7Ba/XV9eVBzX0fMEB0+1TlSrWp0wPU3HFV/E1YnwFI29cZRC",
-	"IhnXVSMDVR1HYlyNKePVQPgqp0tV4uBv2fk9Q+PCdZQ/hZgiib9ICJ2W87dqIfiqfauqV3YFxzA2AOVL",
-	"liDL1mhgisQ0CoWMISDPQyFJxkJDFdLjEiEJJZrGCUgIyIjDZz3U4hb46KCCBzoVPIyY/1g5SdByTmiI",
-	"EmoSBb7ggVqRw0khh/aSghnTU6KnTJFuAHEiNHB/7v0TjGgYJ4kUEwlKfX+5lLZj3Mv3+S4iahNrijl1",
-	"QBSNgYzWSBwhjUqzKCpT+oqUWTnq4R9eG/8Y5WxFZkyBIol4ytIQK5LyWa7tFKIFmVGmyRhCIcHuwfgE",
-	"lyrojRlnMVp1fcltxjVMQCKZC9d5SzXM6LzPYhDpY1VGlzQ5YIHR2ZBxpqbID81iQBDiSlPu41H8Yxqe",
-	"UP/YezE+rnv1Ohx7J/Sw7p004WUANBgDhCWNO6odFhqXHZzkJ1/SR8ci1a1xRPntdzfP7US5hPKAxHSO",
-	"pon/4ZApvQOi6S1wAmEIvq4QI1bCdIvQXJ9QagyCvXqFC6lsISK4D5WBAZ8u1yA5jTpSCvlt0nuMPEpI",
-	"nJ+EXIO8A0nsif5SqSiQd8wHElIWQfDK8I9yNQNJJNwBjdAXEJYdTBlwvBD6TKQ8eKSmGzgiD3G7JBBg",
-	"fRJ8ZkqvAGhJnS+EJvZgfxnLLoSNMMiUKovQLDA8uaLzSNCgL8Q7KifwbaxZUlVvFlSd2mVIXwhi1/4h",
-	"ZppHAhFuKYmeUm6Uo33VJdT3IdFWGa6tAt1wekdZRMcRfAcAzLWSKTJO1XwV/esZ4j8SB0sszmggZSJ+",
-	"iNVl9LUI04oEVNMxVUB0KjkEpOwJKMI0hjJczMhzPZVC64jxyYFL4A54xhmLhCpHyS84y1ffCT7/Wy73",
-	"hqs0SYTUEJxDwGh/njxW7xRwy3Oj+VSR8gJmYgl26keF9pTOQsxhiDnND7XSPLI1Jvl/GFubc58ZVH8k",
-	"Y+okoVITEa5oZDlJcFwH0FUpp/VHaSJTZjSTgCMSYbyIJThVWsQghyZ9WnwscbbR2J6ZlPf77nHv3ZJj",
-	"niHk+wc9uQOLqfanOZA+U8SuYxISxIBNs5tRRVIFQW4wxkwpCVgYggRuVcBEMsszG2M8NdZtkuRSzkmD",
-	"gOHxaHQlRQJSM1BZuorpa/Ho3lmVUet+C3X5kGeK4CCXKC0wn8JQTkIGY/CZ+joyFqWAY+DG5+SGM18E",
-	"UCSwyiWoolJEpWeEcT9KAwgqpMuzsES55OYftVqthkiCv+pnLhkN0lqt6Y/yXzAyZzB/NI5HhEow5uGB",
-	"8mmCaeFogO9qNTNlwO1/+SKVSuXgFbFjjayQOgO/synVgKFZDAFLYzIXKQmYSiKKQSlh3ILi0oyywkBM",
-	"P78DPtFTp9WouQhv+Z8FwCktGZ+g5hl9HZYLDevM/1XMSIx8xEHKHDELS0QUqAoxYldosjHqjHHedReZ",
-	"ZicgP8ZpdGtnKZfMpsyfEg7W7TBJxIyTMBKzNXqahpYMm2s1S8tuqHadJQC0/ljTqC10flwuIcafwNfI",
-	"jDcQgYZgWe1ZVdJsiWC7frIgR63ArmLpRfjA8oApCaUpC5wNIaydfLnNthN2bTHjikoab57jktvgGqsw",
-	"OY7SHBcwizEQHkM8Bmn0LCDjOaFGXUmGmeR57+yUHJ/U6q5xTOSm1yWhpJMYuD7IqhkJ1VP89WcKco5b",
-	"0Rhw7nhulrWCXOVejtTrZ/59Sg3gzqTgE4s4TFdW9DpO0fsAoZpEQJUm9VIxKhJ84mxR7OWhtotrBwWr",
-	"G0csZnrr4rl/2bZ0ickZC1f4m/Nydat1P7VPSzJ2btORHepbLk5uCgF4ybLRD2TDrTo0m80Tl9z0Tw9W",
-	"9DmgGrysTLDBo12GYrZ4hskMckexCbdqWIrFH2A0q8XRr8QsZxM+8urqA1xPZatG5OXYLazVU5PUFAuR",
-	"KQ1INoOEQHUqQZHZF4SAj0fZjGE+Y5TPJWFEJwfW6rKTjYWIgPINvTG8zDSsxEG3rB4FNTvV64pOYFPF",
-	"itLmJh+uqFJoDeX6J7rVCWjr9uCzJgmdwCsyworyiAjLjYgq+wL5jm9s3qdlCrv8mTmMEf2+kMraymK5",
-	"EJWSzrdDssLtCwK3sSYP0DaIb3OCZnRyePSCZLEgsRasSCD8NMeDr4DMGXBdBk1TIMigfquG5lHz+mod",
-	"6k+3Rt0at7G1GlIErZVMcfaydsVVbXC4nE/ff6nAHrioJX+mQoO1EKpu0b9hhDSFKNlKax7hb1v5137/",
-	"itgBBOPCilOKM45OTsphRq22XLyEFFnKsCFkoqZCapL1iHJ23jJuQoNM7lvPq+fJlgUvaAxq6xpkVEr0",
-	"RgVyZGQpOlcYItIoWo8RS/NWQFYyT4KJ8v39zkdnOafhw5LbmxaxMGIOxSZpNmNwiQQauCRiSpsg2oZO",
-	"BU5aw6sM+ID3Ub9DFplChqGV8UkERIlU+pAzu33VbZkfb4VxJiCJ0ulYuSQWAURqwHEbP2JoPVQCmQAH",
-	"aTA2lCImTLu56tnINVN8TDQmFFXWDKE8GHCTv0ugqI6eP6V8gjkG+LcErYEipDNdlDpMuWUsKfenhiBT",
-	"cLWb/JGDw8fneY45m80qMvQ9CJgWsiLkpCpDH//huIMBH+1KrUdLRFEVggo/QqmMymHfilINeDb71ZpW",
-	"xUC5HVk2mQ3dipgPXBn1zRqU592+V3NcJ5XR9qyZzlQ1ZtqrlazJyfKI9lUXW6ogldWUeqVWMeNEApwm",
-	"DLunlVqliWhJ9dQYeZUmrFog/wS2hAQ9kyMqIjgYb4Iak6kXMb7JuNiyczLBsxm67qYEh1f5uyxHznzW",
-	"ygJMLR3YMk1CcWNuvkxZGTdJKgIw89OIZkpveYvewEi4Gzgt5x1T+jJ3RcuQNS+ErOOcKaYqTXhq5L4k",
-	"F6mxu69EoPUa2qrTckxE7Cy7zXkMXJQoAghpGmk7pZyh7UvQtkaDCf0z3WQ88i2RcMdEqgyfTSSN5kTV",
-	"kncr53dg/lvy4bR73P10Eb/vT+ofPr2vvevfNM/7vr54c9M4Z3V23vjw6V3/t0+X/ff/+fDpfeP97x+m",
-	"F+y3E2c77cWhViuGRYZdrzUO9+TYi49rnflGrfaFKtladczMQA3KI67iBkK/HByVryGUwzBUyyIq+uO/",
-	"ekfh42Lx4FpXEWVuqXZdbtowIsRhrbZr2aUAqqV7ETil0dg/ZaPGuXCdo4fstdrtM7Oa+2dt6XKYqYf7",
-	"p651hw27l/qC8EGWoaymE1WKbT+6zmePxvQ/gns0YRO7kGes10IQ7o5Yfg56KlBBri6v+waIlMImQTqZ",
-	"voYpvWNCOi0HQ5IhF0NTgyzVp2dqmEjxeW7cA8M1z3irdZ2O8aXkrV/u279ft1pXCIe466JVnCZ/2YOJ",
-	"eRPReBzQFrqBaqNWP/JqTa9Zr4Yp93Gqqv5yX0DmWfa00pZ8UWX8TliDU1bBEqG2OI1rLdCNU8JhlqVl",
-	"Rb0R8ch4chPMYExqWnRZTVVXyDVW+SnfUmi1jQxE4pjeAqEDbptOiobQMiWbBKhea5PcwtzsbuoL+RHw",
-	"bcik0gOenQ/DFNdOLTbWXg+wcAhBi2DmNLI9cAsGplo8xcbIgP/O9FSk1tflp8xrGkwriMLcrd3C3CVK",
-	"ZGdF8ikfcBYA18ynUZ7FMlzZTChd+CAzxgMx26QCXWtlwP8Jc+sqJdiwBeMzIckRiRlP8cTjOcn8UBYd",
-	"5mkzU8tEuRQY78mdcZbgAx5mpfFlAFpUs1Zdcanivc8Xt0nKGfo4g88uUak/zSprN903rk2zLNtCBlmn",
-	"N+uXPe92+mckkDTUHgMdemiANGFe+fLMLcw9K6qD9Wj/JdSaJy9egndYC468wya89Mb+SdM7fnlySI9e",
-	"hCfNxmHu++wShfNbU9pdHrBxdPQgB2gg97UI5l/p+1RMo2jt6h0xD7fcv1ttI2ReaLPE3fwKR7Slt7Gj",
-	"/2L1T4tMeBWyeskKrYqSUdZi9/omKM9MzKTuNEC1MJ01I8Yi40KLXTw6isg8/y6C86F5TeTrXPWXmVKq",
-	"ZZkKsr3NoAqkM7F2pvSUB2VAkEsGFVFfqRG8BeI2cXxkMK+Ag+zWSZ5J5p0k81ALxGygMmJYwC0ALRPr",
-	"iiFsVNsW3xiH1E72T1leFMQJ9QdEEusXRcy8o/3ztna8f7Jo6TRXxiXM/BwRUwnv9oRM26infO7FGbn3",
-	"P3NEuXDLVYnqvfm/GywsNkWgt9T7bPux3K5YDTbtBbD1UMTOykORR/qIrHe57m9XWpplj1v0RB+WL36F",
-	"411pxu71LtkJszzwAca/vFj4k+GaZevPh2slM9mDa1n5cNXK3oL+TiYW5tdZf3AQ9mQa+0zjLeifzy5y",
-	"xd5XH9lXbi7a+qtl2YeWEXEdPGeRgGYucyMTKpvEvqs1H3/WMOVBYsUgRc3oZGLui5T+qmTAVXpUvcfm",
-	"G8YvOM321nbpgr1uiNe6hGQTxu39BaWxZHvTe2fzsACSSMwhOKgsW0VVcz0zs7uNluFaU3BNUZSzrcHA",
-	"iv66Idu1XcHlhRO8YW7LWqX18Mqms0t1xoxTidoTMOqhcPGszt+rf98FEPn/K26jfXraub4evulcdDtv",
-	"8EH+9qpkZ/dONjd/WbF5b+WU+lPwTu0dRqflPOPCM0nsM8fdOadUd8Apu9qHX1ji3155Ee8ysYpk9lec",
-	"heEzp1Sl6EOcRFRbejedonM/MLYxcFqDcld64LgD2xM0b86EHLMgAG6e2x7kAL/FaLqD5RUCM/IX44M/",
-	"60pWdOkGA2dRXAY4FQHSfVhr4rP2VXd4enlx1n1702v3u5cXw06vd9l7ksRuSWz9YGhVKviB0TdJBYOF",
-	"heu8br8Z9jr/uulc94evL9+8fxLHX3PlfE2yO6++r9lco+EOsktJZp5e/zhgz81z8pwmrDKncXQwcL5N",
-	"UTAcXVOUq3avfd7pd3rXT+ryP60udPmFRunGMH5AzRTe5XmkSnQv+p23GZaftbvvbnqdJ33YjeavaUCy",
-	"ZGgdwxvfiuEbcuh3zzuXN/0nOeyWw9pn0euyOPxWWRzis/Pu9XX34u2wfdP/tXPR755mYrn8Z+fiSSi7",
-	"hbL8uHc96DxcRTQubDdXgr2F+M0QZsX1r5vLfnvY+fdpp/PmKSv4koDw++Rzyucka6Gpdddz8q2+5ASf",
-	"9TrXlze9087w4rI/PLu8uXgSxv+etfR/7V32+++eDOXRhlKSkYrEjARYuclaT3I+cB5lSzcX1zdXV5e9",
-	"fufN8Lzzptse9t9fPYVmX5DZ9m+81wRXP1oT3L4vyr9ZjPUjfPZ7+2x41n3X7/SeDO6H16sWi/8fAA==",
+	"7Hxpc9u29vdXwfB2xvG9pFbbiZVXiiOnauPlyvKTm1QZCSKPJMQkwAKgFdWj7/7MAUCJ2mInTtP+p36R",
+	"iU0SIM7+Owt954UiSQUHrpXXuPPgM03SGMzPFzICiT+oLEmonHkNr8mJMFd975bGGeDdUALVEPWp9hpe",
+	"rVI7CqrVoHbUrdYalUqjUvng+R6LvIZXH9EXh6Ojg+DwefV5cHB4VAuG9VEY1MLjo/ro6IiO6BE+qyHp",
+	"hyLj2mvUfY/TBPDNEfV8L5WQsCzxGiMaK5jP574nQaWCK3vkVzTqwO8ZKG1OJrgGbn6kaRqzkGomeDmV",
+	"YhhD8p9PSvACzfhjBJqy2Gt4jN/SmEUknFBJQw2S7Ik9wjiJmQZJY8KzOCbP4HMKoWZ8TPayvX3P95Sm",
+	"OlNe46BS8T3NNG7rdSdApD0WGYpoRpgiXGhiX/HL1cV5yfM9PUvx4YnWqWqUy2OmJ9mwFIqkPBaBokkw",
+	"jDNIJeO6bGSgysNYDMsJZbwciVDldKlSEv3LnT8wNM59T4UTSCiS+JOEkdfw/lVeCr5s76rypd3BM4yN",
+	"QIWSpciyNRqYIgmNR0ImEJFnIyGJY6GhCunxiZCEEk2TFCREZMDhs+5rcQN8sF/CA50IPopZ+Fg5SdBy",
+	"RugIJVQnCkLBI7Uih+OlHJoLCqZMT4ieMEXaESSp0MDDWfArGNEwTlIpxhKU+v5yKbyO8SB/z3cRUZNY",
+	"U8ypA6JoAmSwRuIAaVSaxXGR0pekyMpBB38JmvjLIGcrMmMCFEnEUxYesSIpnuXKLiFakCllmgxhJCTY",
+	"dzA+xq2W9CaMswSturrgNuMaxiCRzLnvvaEapnTWZQmI7LEqowuaHLHI6OyIcaYmyA/NEkAnxJWmPMSj",
+	"hEd0dEzDo+D58KgaVKtwFBzTg2pwXIcXEdBoCDAqaNxh5WCpce7gJD/5gj46FJluDGPKb767eW4nyieU",
+	"RyShMzRN/A8fmdBbIJreACcwGkGoS8SIlTDdIDTXJ5Qag+hevcKNlNuICB5CqWecT5trkJzGLSmF/Dbp",
+	"PUYeBU+cn4RcgbwFSeyJ/lSpKJC3LAQyoiyG6KXhH+VqCpJIuAUaYywgzB1MGed4LvSpyHj0SE037og8",
+	"JOySSICNSfCZKb3iQAvqfC40sQf701h2LizCIGJkWBXSOAa5p8iEKuuxWUSeUS70BOTyrl3j4uoIj0iA",
+	"4SM22lzSWSxo1BXiLZVj+Da+LlhSrS9ZcmK3IV0hiN37h9h4DiNifKUkekK5YVfzsk1oGEKqrSZdWe27",
+	"5vSWspgOY/gO3jNXaabIMFOz1dBRdeHikU60wGJHAykS8UNM1tHXIEwrElFNh1QB0ZnkEJFiGKHo4xEH",
+	"cTElz/RECq1jxsf7PoFb4I4z1o2q3MV+IdK+/E6+96+K19ecZnoiJPsDHuvDVrZ6jEodVKpLlVrb9c/z",
+	"ZQbyGjQsOKCZrqJnn8DnlEn8YSRFQnK/xpTKQJp1KHiRaSN7kYI0rNtTRIUihZIx+Bxl2LCiCNMbwn/3",
+	"7l3QzPQEuEbuw6YGDF4BlSAHDaKAR4Ry40eUsiSsKoDjl9KS8fFC5ipLUyE1RGcQMdo1zzxK9uYgSLfx",
+	"dlSR4gZmYUG81cOieBdnIeYwxJzmh3rmPBUybvj/YTJmzn1qYMAjGVMlKZU6D5GFtGyRVXq+B1IKFP5v",
+	"hYVMmadR4zzfS4WBHZbgTGmRgOybfHv+scDZWm17Klt833dPlG4XHAsMId8fJeeIJ6E6nOTB0xgW7mNs",
+	"D/3+pqudUkUyBVHuJI1rpiRioxFI4FYFDPRdnNnY4Inx6KaqUihS0ChieDwaX0q0b81AufqG76WFS3fe",
+	"qowad1uoyx/ZUwQf8onSAhNwxP4SXOiCzzTUsbEoBRyRPp+Ra85CEcGy4qF8gioqRVy4RhgP4yyCqETa",
+	"PHc4Prn+T6VSqWD0wJ+qpz4Z9LJKpR4O8p9gYM5gfqkdDQiVYMwjABXSFOsIgx7eq1TMkh63/+WblEql",
+	"/ZfEPmtkhdSZkDudUA2I5ROIWJaQmchIxFQaU8xiCOPWFy7MyFWSEvr5LfCxnniNWsXHkJb/WvXX/Ztv",
+	"kXS/WJlaZ/7PYkoS5CM+pKy3xkVkIuJIlYgRu0KTTVBnDGCr+sg0uwD5McziG7tK+WQ6YeGEcLBQg0ki",
+	"ppyMYjFdo6duaHHxuFKxtOwOz763cACN39Y0agudHxdbiOEnCDUy4zXEoCFalAdXldRtEW3XTxblXiuy",
+	"u1h60X1gRDQ1xCxjkbchhLWTL16z7YRtW/26pJImm+e44DYbw7Jd7kdp7hcw7TUuPIFkCNLoWUSGM0KN",
+	"uhLnM8mzzukJOTquVH0TmMh1p01Gko4T4Hrflb9Sqif40+8ZyBm+iiaAa4czs60V5Cr3ck+9fuZ3DjlM",
+	"peBj63GYLq3odZJh9AFCNYmBKk2qheplLPjY26LYi0NtF9cOClZfHLOE6a2b5/Fl29YFJjsWrvA35+Xq",
+	"q9bj1H1a4ti5TUd2qG+xmr0pBOAFy8Y44B636lCv1499ct092V/R54hqCFxdaYNHuwzFvGIPs13kjmJj",
+	"btWwkH89wGhWq+lf6bO8TfeRl+MfEHpKWzUir99vYa0BvrqwEZnQiLgVZARUZxIUmX5BCHh54Fb08xWD",
+	"fC0ZxXS8b63OnWwoRAyUb+iN4aXTsAIH/aJ6LKnZqV6XdAybKrashW/y4ZIqhdZQLJhjWB2DzQDwMknp",
+	"GF6SAbYgBkRYbsRU2RvId7xjc30tM9gVz8xhjOjvg1TWVuaLjaiUdLbdJSt8/ZLAbazJAdoG8U1O0IyO",
+	"Dw6fE4cFibVgRSIRZrk/+AqXOQWui07TVJCcq9+qoTlqXt+tRcPJVtRtcjpb3CNL0FpyinMva1dC1QaH",
+	"iwnv3Zc6MpGPWvJ7JjRYC6HqBuMbIqQJxOlWWnOEv23nn7vdS2IfIIgLS14BZxweHxdhRqWy2LzgKVzK",
+	"sCFkoiZCauKaijk7bxg30MDJfet59SzdsuE5TUBt3YMMConeYOk5HFmKzjBXJjSO1zFiYd2Kk5UskGBQ",
+	"fnh/8NEu5zR8WHB70yJQEhBmkunZFWpFofuqMGffaijF5DznodI0vNlT5ESMOdMCkxRJUiFiE2Bdgk8s",
+	"pjYLHTL3C9UlrCqs1hqMN1eWQwzfbssK3rI160op5uklV2jKfoWZ53ufA5rQPwQPaMrGtlQRLMoveQi+",
+	"ZRHIZufcJqynvNF4A7qpNTLyWoG8FCL2fK8pufdxvuRhaEntI6l9JNW00na98QuL5sbWRmKT2TZt84kE",
+	"GvkkZkqbTMbi12Wwst6v1OM93kUnM2KxqSAarjI+joEokckQcmk1L9sN88MbYSI6SKJ0NlQ+SUQEsepx",
+	"fE0YM3RhVAIZA0eRQGRrRUz7uf3b9MF5H8z2xhT9hnmE8qjHTRFFAkWfEIQTyseY6EF4Q9AlUYyrTC+1",
+	"wNQ5h5LycGIIMm0S+5Lfcg/98Vme6E+n05IchQFETAtZEnJclqMQ/+Fz+z0+2FXfGCzcuioR9DoDlNCg",
+	"iL1XLLvH3eqXa6adAOX2yaLfWjXwHm/dIoodlGnKXAViUFRzgEgRyskFKjSplSqrRmaYrifQ47mdNY2S",
+	"bTM3Zh3NYMU0BsRaTo8/222L+w8xxgYZuAoKKuWgxx1CQIVBBfUX96eSaTAIwtWTl6pbIk2S0HDCeN5l",
+	"6fExaGUqlYszOP0LJUTANcN21VhS1EgLSJDevZxFwCOD33v8WdEfDbp491oiWsl0mun9lyQW+M6ZTwYJ",
+	"vQHikI6pDpkTlEiT97jFeEPA9AVfUmgJkelELJAf0xb8mW3wjSobDvYbhAvcq8chVriOF41YyNyGnZng",
+	"/pTPkHzzPNNrbbESmjYsdNYK5NmgrKZ0PAY52Ed7T7NhzELrLmMWAlcmZjlfedbuBhXP9zIZby+V0akq",
+	"J0wHlUIIdbEAPQYO3oBU1jNVS5WSeU6kwGnKcMamVCnVPczr9MSEkYKy469j2JIHdExhyAoeIeRG7y2v",
+	"SXCYgsLGslS6RAxWNWpeBKsmmTa7rMNWweFlfs/VzByGXdmAqQWgRRVduTcV8gbPGdt2S0Eb0H1RRcYM",
+	"+y1aWP4vzKYdeQ3vLVP6Iseoi1w2r5CuAyDTWVOa8Mz4IjFyXECybCVtJTWtVlx0NKnyMjjmyfGydhnB",
+	"iGaxtkuKpZv7KjfbTilS+nu2KQFjmRJumciUYbhBAI5HeR1w5fwezH5JP5y0j9qfzpP33XH1w6f3lbfd",
+	"6/pZN9Tnr69rZ6zKzmofPr3t/vLpovv+jw+f3tfev/swOWe/HHvbaV8earV9tCy9VSu1g3uKb/OPazNe",
+	"tUrlC+XztbK5WYGqlKdiy1m2bjFrKg60FfMz1M9luvTbXzrt9nE+f3ARfJl+bimDXxTs3MEW9CIHlcqu",
+	"bRcCKBcm7MyS6v1LVpptuKhWu3/RRsdk7nuHDzng6rCJWVW/f9WWPrlZenD/0rXhpCKcNxpTBPK/eYW4",
+	"bYHsUiHf2qjkHJSmY7Vc4H3cjmqNe7A+Dk+KAeUM9ESgBl5eXHWNp1NKT6TIxpNXMKG3TEiv4WEy1Oei",
+	"b7ofBdA+Vf1Uis8zE6OY17BY/Cob4k3JGz/dNd9dNRqXVGrTtpg3lqfJb3ZgbO7ENBlGtIGxqFyrVA+D",
+	"Sj2oV8ujjIe4VJV/ulv65FN3tdSUfF5m/FZYi3bYPBVqS+S60kKCIhQjkysILTsdrhHa4wbBYzZspkdc",
+	"N0eXyJVrdG62eCxQQ1dv0AntcTvioOgIGqZYnALVa035G5iZt5vKZn4EvGviZQ5mDDZ3IG/5Yh10AFsW",
+	"EDWIlhnmZAb9G29jIMgE2/A9/q7QDs5PmVdTmVYQj/IAegMznyjhzorkU97jLLIt4DivnzHc2SwozCaS",
+	"KeORmG5SYaBZj/8KM5sOSLBYHZMSIckhSRjP8MTDGXGBzqVEsJzRyUt0hZT8nqodrhK8x0euKbfIupZ1",
+	"9NVYX+i13RfsmyTjDIOoCQA+UVk4cTX96/Zr3zXtDdtGDNwQkkPTz9qt7imJJB3pgIEeBWiANGVBcc7z",
+	"BmaBFdX+ep3hBVTqx89fQHBQiQ6Dgzq8CIbhcT04enF8QA+fj47rtYNdafea0u4KsbXDwwdFWOPTX4lo",
+	"9pXBVSU0jtemxIm5uGVUfLWB6cLcZnOt/hWRbktXdUfn1+rfIhVCcFmcB0aromTgBrqCrslEnYmZoiGN",
+	"UC1MT9+IcVnrQYudPxqmOGixi+D80bwa+3VY4MtMKVTRTe/KDtqppaczqL6QQhYcglwwaAkrC5MnW1zc",
+	"luET4/OW7sANSOblk7yHbS6aLI0AlTHD1tHSoTmxbptUWdb55z8S6FSO71+0GITHBdUHQJX1WUaz7vAh",
+	"p9syoPMEx5ZlknU8dpKr+8KR/TMwWcGj3gPKtlFP+SxIHLl3D0XC/hZB/IPh7twv1m3Kd+b/djS3jjOG",
+	"bfN7diqj2MVdRcIIfUsbOMmuynHSIwOYPVq0DgZWJj2KcGA5KvKwbPkrUMHKjMq9oc+dsPQIT/8Az7SY",
+	"6n9yurudrhXcP8/pFgzxHqfrSrirdvwG9Hcy4lH+4ckPxqBPxveXF6DemBbSP8zwcsu5r/50X79gObC1",
+	"Wld/aB0Y98FzLhN8F/U3Ms2izd03NPnxCaT9ORqBEM31/bzGXeG3knOqhUvlOxwGQPRmbVPe7lYjO4OO",
+	"s75CsjHjJO+kjoFcd97aFDmCNBYziPZLi1Zi2czsO5PdGGFYG1JY0zHlbWsuMbXa6fTtlMJiChG/PLEV",
+	"x8J+OMfv7VKMIeNUouJFjAYoXDyr9+/yv3f5lvz/lZDWPDlpXV31X7fO263XeCG/e1kw0TvPrc1vlmxJ",
+	"onRCwwkEJ3aw3Wt4e1wEpr6w5/k71xRKQrhk1zjDF7b4X1DcJLhIrSKZ9yvORqM9r1BA6kKSxlRbejcD",
+	"tnfXM7bR8xq94qhSz/N7tmds7pwKOWRRBNxctzMRPfwQqu73FnNl5smfDD74rEuuHtaOet58OSF2IiKk",
+	"+6BSx2vNy3b/5OL8tP3mutPsti/O+61O56LzJIndktj62fGqVPAz5W+SCmKSue+9ar7ud1r/vW5ddfuv",
+	"Ll6/fxLHn/Md0ppkd34PtWZztZrfc5OqZp1e/2Lsns+RyDOastKMJvF+z/s2RUHUu6Yol81O86zVbXWu",
+	"ntTlb60udPHZXuEzEvyQlCmcLXykSrTPu603zpefNttvrzutJ33Y7c1f0Sj/5Hbdh9e+1YdvyKHbPmtd",
+	"XHef5LBbDmt/XGVdFgffKosDvHbWvrpqn7/pN6+7P7fOu+0TJ5aLX1vnT0LZLZTFnwhZB50Hqx6NC9to",
+	"l2Cnor/ZhVlx/ff6otvst/530mq9fsoKviQg/EMlZ/jRl+tuqvXQc/ytseQYr3VaVxfXnZNW//yi2z+9",
+	"uD5/Esbfz1q6P3cuut23T4byaEMpyEjFYkoirNy4xpuc9bxH2dL1OUafi077w/8dSW3+oRFvz37s8DcT",
+	"b7GLsG591VXJLoRmIH0pAaXo+BE2WLXCvbq+vLzodFuv+2et1+1mv/v+8gl3f1Fi2/6qy5rsqodrVnnf",
+	"35D5ZjFWD/Hau+Zp/7T9ttvqPHnTH16MnM///wA=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

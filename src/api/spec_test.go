@@ -117,7 +117,7 @@ func validate(t *testing.T, spec *openapi3.T, method, target, body string, heade
 	}
 	err = openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{
 		Request: r, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{MultiError: true},
+		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
 	})
 	if err == nil {
 		return []string{"ok"}

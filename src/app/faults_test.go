@@ -112,7 +112,7 @@ var faultOps = []faultOp{
 	{"create", "create_order.json", "TransactWriteItems"},
 	{"get", "get_order.json", "GetItem"},
 	{"delete", "delete_order.json", "DeleteItem"},
-	{"list", "list_orders.json", "Scan"},
+	{"list", "list_orders.json", "Query"},
 }
 
 // Attempts of the SDK per call, as app.New configures its retryer.
@@ -164,7 +164,7 @@ func expectFault(fault dynamotest.Fault, when faultWhen) faultOutcome {
 // about the database, the SDK or the network.
 var internals = []string{
 	"DynamoDB", "dynamodb", "Exception", "ThrottlingError", "operation error", "Internal server error",
-	"connection", "EOF", "deadline", "context", "TransactWriteItems", "GetItem", "DeleteItem", "Scan",
+	"connection", "EOF", "deadline", "context", "TransactWriteItems", "GetItem", "DeleteItem", "Query",
 	"idempotency", "orders table", "AKID",
 }
 

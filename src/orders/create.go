@@ -13,12 +13,17 @@ import (
 // operationCreate names creates in idempotency keys.
 const operationCreate = "createOrder"
 
-// Create stores a new order and returns it. A repeat of an earlier create
-// — the same idempotencyKey, or without a key the same order — returns the
-// first order again, with replayed true, and stores nothing.
-func (s *Service) Create(ctx context.Context, n NewOrder, idempotencyKey string) (o Order, replayed bool, err error) {
+// Create stores a new order of owner's and returns it. A repeat of an
+// earlier create by the same owner — the same idempotencyKey, or without a
+// key the same order — returns the first order again, with replayed true,
+// and stores nothing. Keys are the owner's own: another owner's create
+// with the same key or body is another order.
+func (s *Service) Create(ctx context.Context, owner Owner, n NewOrder, idempotencyKey string) (o Order, replayed bool, err error) {
 	ctx, span := tracing.Start(ctx, "orders.Create")
 	defer func() { endSpan(span, err) }()
+	if err := owner.check(); err != nil {
+		return Order{}, false, err
+	}
 	if err := n.validate(); err != nil {
 		return Order{}, false, err
 	}
@@ -28,6 +33,7 @@ func (s *Service) Create(ctx context.Context, n NewOrder, idempotencyKey string)
 	}
 	o = Order{
 		ID:           id,
+		Owner:        owner,
 		CustomerName: n.CustomerName,
 		ItemCount:    n.ItemCount,
 		// Milliseconds are all a client can use, and they keep the stored
@@ -35,7 +41,7 @@ func (s *Service) Create(ctx context.Context, n NewOrder, idempotencyKey string)
 		CreatedAt: s.now().UTC().Truncate(time.Millisecond),
 		Premium:   s.flags != nil && s.flags.Bool(ctx, FlagPremium, map[string]any{"customer_name": n.CustomerName}, false),
 	}
-	o, replayed, err = s.store.Create(ctx, o, idempotency.NewRequest(operationCreate, idempotencyKey, n.payload()))
+	o, replayed, err = s.store.Create(ctx, o, idempotency.NewRequest(operationCreate+"#"+string(owner), idempotencyKey, n.payload()))
 	if err != nil {
 		return Order{}, false, fmt.Errorf("create order: %w", err)
 	}

@@ -10,11 +10,15 @@ import (
 	"github.com/go-sam-blueprint/orders/src/platform/tracing"
 )
 
-// Delete removes the order with the given id and returns it, or ErrNotFound.
-func (s *Service) Delete(ctx context.Context, id uuid.UUID) (o Order, err error) {
+// Delete removes owner's order with the given id and returns it, or
+// ErrNotFound: also for another owner's order, which stays.
+func (s *Service) Delete(ctx context.Context, owner Owner, id uuid.UUID) (o Order, err error) {
 	ctx, span := tracing.Start(ctx, "orders.Delete")
 	defer func() { endSpan(span, err) }()
-	o, err = s.store.Delete(ctx, id)
+	if err := owner.check(); err != nil {
+		return Order{}, err
+	}
+	o, err = s.store.Delete(ctx, owner, id)
 	if err != nil {
 		return Order{}, fmt.Errorf("delete order: %w", err)
 	}

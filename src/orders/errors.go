@@ -18,6 +18,10 @@ var (
 	// ErrIdempotencyKeyReused reports a create whose idempotency key was
 	// used before for another order.
 	ErrIdempotencyKeyReused = errors.New("idempotency key reused for another order")
+	// ErrNoOwner reports a request without a caller the service can own
+	// orders for: no verified token reached it, or one without a usable
+	// subject.
+	ErrNoOwner = errors.New("no caller identity")
 	// ErrUnavailable reports that the orders' storage turned the request
 	// away for now (throttled, or its retries gave up): a retry later will do.
 	ErrUnavailable = errors.New("orders storage unavailable")

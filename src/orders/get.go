@@ -10,11 +10,15 @@ import (
 	"github.com/go-sam-blueprint/orders/src/platform/tracing"
 )
 
-// Get returns the order with the given id, or ErrNotFound.
-func (s *Service) Get(ctx context.Context, id uuid.UUID) (o Order, err error) {
+// Get returns owner's order with the given id, or ErrNotFound: also for
+// another owner's order, so that a caller cannot tell it exists.
+func (s *Service) Get(ctx context.Context, owner Owner, id uuid.UUID) (o Order, err error) {
 	ctx, span := tracing.Start(ctx, "orders.Get")
 	defer func() { endSpan(span, err) }()
-	o, err = s.store.Get(ctx, id)
+	if err := owner.check(); err != nil {
+		return Order{}, err
+	}
+	o, err = s.store.Get(ctx, owner, id)
 	if err != nil {
 		return Order{}, fmt.Errorf("get order: %w", err)
 	}

@@ -30,10 +30,13 @@ type Page struct {
 	NextToken string
 }
 
-// List returns one page of orders.
-func (s *Service) List(ctx context.Context, req PageRequest) (p Page, err error) {
+// List returns one page of owner's orders, newest first.
+func (s *Service) List(ctx context.Context, owner Owner, req PageRequest) (p Page, err error) {
 	ctx, span := tracing.Start(ctx, "orders.List")
 	defer func() { endSpan(span, err) }()
+	if err := owner.check(); err != nil {
+		return Page{}, err
+	}
 	size := req.Size
 	if size == 0 {
 		size = DefaultPageSize
@@ -43,7 +46,7 @@ func (s *Service) List(ctx context.Context, req PageRequest) (p Page, err error)
 		invalid.add(FieldPageSize, fmt.Sprintf("must be from 1 to %d", MaxPageSize))
 		return Page{}, &invalid
 	}
-	p, err = s.store.List(ctx, size, req.Token)
+	p, err = s.store.List(ctx, owner, size, req.Token)
 	if err != nil {
 		return Page{}, fmt.Errorf("list orders: %w", err)
 	}

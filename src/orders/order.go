@@ -10,6 +10,7 @@ package orders
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -29,9 +30,39 @@ const (
 	MaxItemCount = 1000
 )
 
+// Owner is the caller an order belongs to: the subject (sub) of the
+// access token that API Gateway's authorizer verified. Only its owner
+// reads, lists or deletes an order; to anyone else it does not exist.
+type Owner string
+
+// maxOwnerLength bounds an owner: Cognito's subjects are UUIDs (36) or app
+// client ids (26).
+const maxOwnerLength = 128
+
+// NewOwner checks sub, a verified token's subject, as an Owner: 1 to 128
+// letters, digits and "-_.:@", so that it can never be confused with the
+// separators of the keys it is part of.
+func NewOwner(sub string) (Owner, error) {
+	if sub == "" || len(sub) > maxOwnerLength {
+		return "", fmt.Errorf("%w: a subject of 1 to %d characters", ErrNoOwner, maxOwnerLength)
+	}
+	for _, r := range sub {
+		if !ownerRune(r) {
+			return "", fmt.Errorf("%w: a subject of letters, digits and -_.:@ only", ErrNoOwner)
+		}
+	}
+	return Owner(sub), nil
+}
+
+func ownerRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:@", r)
+}
+
 // Order is a customer's order.
 type Order struct {
-	ID           uuid.UUID
+	ID uuid.UUID
+	// Owner is the caller who created it.
+	Owner        Owner
 	CustomerName string
 	ItemCount    int
 	CreatedAt    time.Time
@@ -67,4 +98,12 @@ func (n NewOrder) payload() []byte {
 		ItemCount    int    `json:"order_item_count"`
 	}{n.CustomerName, n.ItemCount})
 	return raw
+}
+
+// check refuses the zero Owner: a use case never runs for no one.
+func (o Owner) check() error {
+	if o == "" {
+		return ErrNoOwner
+	}
+	return nil
 }

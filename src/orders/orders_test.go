@@ -18,6 +18,12 @@ import (
 	"github.com/go-sam-blueprint/orders/src/platform/metrics"
 )
 
+// alice and bob are two callers.
+const (
+	alice = orderstest.Alice
+	bob   = orderstest.Bob
+)
+
 func TestCreateStampsIDAndTime(t *testing.T) {
 	t.Parallel()
 	store := orderstest.NewStore()
@@ -28,14 +34,14 @@ func TestCreateStampsIDAndTime(t *testing.T) {
 		orders.WithIDs(func() (uuid.UUID, error) { return id, nil }))
 	require.NoError(t, err)
 
-	o, replayed, err := svc.Create(context.Background(), orders.NewOrder{CustomerName: "Ada", ItemCount: 3}, "")
+	o, replayed, err := svc.Create(context.Background(), alice, orders.NewOrder{CustomerName: "Ada", ItemCount: 3}, "")
 	require.NoError(t, err)
 	assert.False(t, replayed)
 	assert.Equal(t, orders.Order{
-		ID: id, CustomerName: "Ada", ItemCount: 3,
+		ID: id, Owner: alice, CustomerName: "Ada", ItemCount: 3,
 		CreatedAt: time.Date(2026, 11, 26, 12, 0, 0, 123000000, time.UTC),
 	}, o)
-	stored, err := svc.Get(context.Background(), id)
+	stored, err := svc.Get(context.Background(), alice, id)
 	require.NoError(t, err)
 	assert.Equal(t, o, stored)
 }
@@ -45,14 +51,14 @@ func TestCreateFailures(t *testing.T) {
 	idErr := errors.New("no entropy")
 	svc, err := orders.NewService(orderstest.NewStore(), orders.WithIDs(func() (uuid.UUID, error) { return uuid.Nil, idErr }))
 	require.NoError(t, err)
-	_, _, err = svc.Create(context.Background(), orders.NewOrder{CustomerName: "Ada", ItemCount: 1}, "")
+	_, _, err = svc.Create(context.Background(), alice, orders.NewOrder{CustomerName: "Ada", ItemCount: 1}, "")
 	require.ErrorIs(t, err, idErr)
 
 	store := orderstest.NewStore()
 	store.Err = errors.New("down")
 	svc, err = orders.NewService(store)
 	require.NoError(t, err)
-	_, _, err = svc.Create(context.Background(), orders.NewOrder{CustomerName: "Ada", ItemCount: 1}, "")
+	_, _, err = svc.Create(context.Background(), alice, orders.NewOrder{CustomerName: "Ada", ItemCount: 1}, "")
 	require.ErrorIs(t, err, store.Err)
 }
 
@@ -60,9 +66,9 @@ func TestMissingOrders(t *testing.T) {
 	t.Parallel()
 	svc, err := orders.NewService(orderstest.NewStore())
 	require.NoError(t, err)
-	_, err = svc.Get(context.Background(), uuid.New())
+	_, err = svc.Get(context.Background(), alice, uuid.New())
 	require.ErrorIs(t, err, orders.ErrNotFound)
-	_, err = svc.Delete(context.Background(), uuid.New())
+	_, err = svc.Delete(context.Background(), alice, uuid.New())
 	require.ErrorIs(t, err, orders.ErrNotFound)
 }
 
@@ -72,19 +78,19 @@ func TestList(t *testing.T) {
 	require.NoError(t, err)
 	for count := range 3 {
 		// Three different orders: an identical one would be a repeat.
-		_, _, err := svc.Create(context.Background(), orders.NewOrder{CustomerName: "Ada", ItemCount: count + 1}, "")
+		_, _, err := svc.Create(context.Background(), alice, orders.NewOrder{CustomerName: "Ada", ItemCount: count + 1}, "")
 		require.NoError(t, err)
 	}
-	page, err := svc.List(context.Background(), orders.PageRequest{Size: 2})
+	page, err := svc.List(context.Background(), alice, orders.PageRequest{Size: 2})
 	require.NoError(t, err)
 	assert.Len(t, page.Orders, 2)
 	require.NotEmpty(t, page.NextToken)
-	page, err = svc.List(context.Background(), orders.PageRequest{Size: 2, Token: page.NextToken})
+	page, err = svc.List(context.Background(), alice, orders.PageRequest{Size: 2, Token: page.NextToken})
 	require.NoError(t, err)
 	assert.Len(t, page.Orders, 1)
 	assert.Empty(t, page.NextToken)
 
-	_, err = svc.List(context.Background(), orders.PageRequest{Size: 1, Token: "bogus"})
+	_, err = svc.List(context.Background(), alice, orders.PageRequest{Size: 1, Token: "bogus"})
 	require.ErrorIs(t, err, orders.ErrInvalidPageToken)
 }
 
@@ -93,17 +99,17 @@ func TestListPageSize(t *testing.T) {
 	t.Parallel()
 	store := orderstest.NewStore()
 	for range orders.MaxPageSize + 1 {
-		store.Add(orders.Order{ID: uuid.New(), CustomerName: "Ada", ItemCount: 1})
+		store.Add(orderstest.NewOrder("Ada", 1))
 	}
 	svc, err := orders.NewService(store)
 	require.NoError(t, err)
 	for size, want := range map[int]int{0: orders.DefaultPageSize, 1: 1, orders.MaxPageSize: orders.MaxPageSize} {
-		page, err := svc.List(context.Background(), orders.PageRequest{Size: size})
+		page, err := svc.List(context.Background(), alice, orders.PageRequest{Size: size})
 		require.NoError(t, err)
 		assert.Len(t, page.Orders, want, "size %d", size)
 	}
 	for _, size := range []int{-1, orders.MaxPageSize + 1} {
-		_, err := svc.List(context.Background(), orders.PageRequest{Size: size})
+		_, err := svc.List(context.Background(), alice, orders.PageRequest{Size: size})
 		invalid, ok := errors.AsType[*orders.InvalidError](err)
 		require.True(t, ok, "size %d: %v", size, err)
 		assert.Equal(t, orders.FieldPageSize, invalid.Violations[0].Field)
@@ -132,7 +138,7 @@ func TestCreateKeepsTheRules(t *testing.T) {
 			store := orderstest.NewStore()
 			svc, err := orders.NewService(store)
 			require.NoError(t, err)
-			_, _, err = svc.Create(context.Background(), tt.order, "")
+			_, _, err = svc.Create(context.Background(), alice, tt.order, "")
 			invalid, ok := errors.AsType[*orders.InvalidError](err)
 			require.True(t, ok, "got %v", err)
 			var fields []string
@@ -151,7 +157,7 @@ func TestCreateKeepsTheRules(t *testing.T) {
 		{CustomerName: strings.Repeat("é", orders.MaxNameLength), ItemCount: orders.MaxItemCount},
 		{CustomerName: "A", ItemCount: orders.MinItemCount},
 	} {
-		_, _, err := svc.Create(context.Background(), n, "")
+		_, _, err := svc.Create(context.Background(), alice, n, "")
 		require.NoError(t, err)
 	}
 }
@@ -177,10 +183,10 @@ func TestPremiumFlag(t *testing.T) {
 	svc, err := orders.NewService(orderstest.NewStore(), orders.WithFlags(premium))
 	require.NoError(t, err)
 	for name, want := range map[string]bool{"VIP-Ada": true, "Ada": false} {
-		o, _, err := svc.Create(context.Background(), orders.NewOrder{CustomerName: name, ItemCount: 1}, "")
+		o, _, err := svc.Create(context.Background(), alice, orders.NewOrder{CustomerName: name, ItemCount: 1}, "")
 		require.NoError(t, err)
 		assert.Equal(t, want, o.Premium, name)
-		stored, err := svc.Get(context.Background(), o.ID)
+		stored, err := svc.Get(context.Background(), alice, o.ID)
 		require.NoError(t, err)
 		assert.Equal(t, want, stored.Premium, "the flag is kept with the order")
 	}
@@ -193,22 +199,22 @@ func TestIdempotentCreate(t *testing.T) {
 	require.NoError(t, err)
 	ctx := context.Background()
 
-	first, replayed, err := svc.Create(ctx, orders.NewOrder{CustomerName: "Ada", ItemCount: 1}, "key-1")
+	first, replayed, err := svc.Create(ctx, alice, orders.NewOrder{CustomerName: "Ada", ItemCount: 1}, "key-1")
 	require.NoError(t, err)
 	assert.False(t, replayed)
-	again, replayed, err := svc.Create(ctx, orders.NewOrder{CustomerName: "Ada", ItemCount: 1}, "key-1")
+	again, replayed, err := svc.Create(ctx, alice, orders.NewOrder{CustomerName: "Ada", ItemCount: 1}, "key-1")
 	require.NoError(t, err)
 	assert.True(t, replayed)
 	assert.Equal(t, first, again)
 	assert.Equal(t, 1, store.Len())
 
-	_, _, err = svc.Create(ctx, orders.NewOrder{CustomerName: "Bob", ItemCount: 1}, "key-1")
+	_, _, err = svc.Create(ctx, alice, orders.NewOrder{CustomerName: "Bob", ItemCount: 1}, "key-1")
 	require.ErrorIs(t, err, orders.ErrIdempotencyKeyReused)
 
 	// Without a key the order itself is the key.
-	a, _, err := svc.Create(ctx, orders.NewOrder{CustomerName: "Cy", ItemCount: 2}, "")
+	a, _, err := svc.Create(ctx, alice, orders.NewOrder{CustomerName: "Cy", ItemCount: 2}, "")
 	require.NoError(t, err)
-	b, replayed, err := svc.Create(ctx, orders.NewOrder{CustomerName: "Cy", ItemCount: 2}, "")
+	b, replayed, err := svc.Create(ctx, alice, orders.NewOrder{CustomerName: "Cy", ItemCount: 2}, "")
 	require.NoError(t, err)
 	assert.True(t, replayed)
 	assert.Equal(t, a.ID, b.ID)
@@ -226,13 +232,13 @@ func TestOrderCreatedCountsCommittedOrdersOnly(t *testing.T) {
 	set := metrics.NewSet()
 	ctx := metrics.WithSet(context.Background(), set)
 	for range 4 {
-		_, _, err := svc.Create(ctx, orders.NewOrder{CustomerName: "Ada", ItemCount: 1}, "key-1")
+		_, _, err := svc.Create(ctx, alice, orders.NewOrder{CustomerName: "Ada", ItemCount: 1}, "key-1")
 		require.NoError(t, err)
 	}
-	_, _, err = svc.Create(ctx, orders.NewOrder{CustomerName: "Ada", ItemCount: 2}, "key-1")
+	_, _, err = svc.Create(ctx, alice, orders.NewOrder{CustomerName: "Ada", ItemCount: 2}, "key-1")
 	require.ErrorIs(t, err, orders.ErrIdempotencyKeyReused)
 	store.Err = errors.New("down")
-	_, _, err = svc.Create(ctx, orders.NewOrder{CustomerName: "Bo", ItemCount: 1}, "key-2")
+	_, _, err = svc.Create(ctx, alice, orders.NewOrder{CustomerName: "Bo", ItemCount: 1}, "key-2")
 	require.Error(t, err)
 
 	var out bytes.Buffer
@@ -244,4 +250,81 @@ func TestOrderCreatedCountsCommittedOrdersOnly(t *testing.T) {
 	assert.EqualValues(t, 1, line[orders.MetricOrderCreated])
 	assert.EqualValues(t, []any{1.0, 1.0, 1.0}, line[orders.MetricIdempotentReplay])
 	assert.Equal(t, 1, store.Len())
+}
+
+// A caller is an owner only with a subject that keys can hold unmistaken.
+func TestNewOwner(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		sub string
+		ok  bool
+	}{
+		{"4f1c2a6e-1b7d-4c0e-9a55-3c2d7e8f9a01", true}, // a user's sub
+		{"7k2m9p4q1r8s3t6v5w0x2y7z4a", true},           // a machine client's id
+		{"user@example.com", true},
+		{"", false},
+		{strings.Repeat("a", 129), false},
+		{"alice#key:1", false}, // the separator of idempotency keys
+		{"al ice", false},
+		{"alice\n", false},
+		{"zoë", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sub, func(t *testing.T) {
+			t.Parallel()
+			owner, err := orders.NewOwner(tt.sub)
+			if !tt.ok {
+				require.ErrorIs(t, err, orders.ErrNoOwner)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, orders.Owner(tt.sub), owner)
+		})
+	}
+}
+
+// No use case runs for no one.
+func TestUseCasesNeedAnOwner(t *testing.T) {
+	t.Parallel()
+	store := orderstest.NewStore()
+	svc, err := orders.NewService(store)
+	require.NoError(t, err)
+	ctx := context.Background()
+	_, _, err = svc.Create(ctx, "", orders.NewOrder{CustomerName: "Ada", ItemCount: 1}, "")
+	require.ErrorIs(t, err, orders.ErrNoOwner)
+	_, err = svc.Get(ctx, "", uuid.New())
+	require.ErrorIs(t, err, orders.ErrNoOwner)
+	_, err = svc.Delete(ctx, "", uuid.New())
+	require.ErrorIs(t, err, orders.ErrNoOwner)
+	_, err = svc.List(ctx, "", orders.PageRequest{})
+	require.ErrorIs(t, err, orders.ErrNoOwner)
+	assert.Zero(t, store.Len(), "nothing stored")
+}
+
+// Idempotency keys, and the body that stands for a missing one, are each
+// caller's own: the same key or body from two callers is two orders, and
+// neither replays the other's.
+func TestIdempotencyIsPerCaller(t *testing.T) {
+	t.Parallel()
+	store := orderstest.NewStore()
+	svc, err := orders.NewService(store)
+	require.NoError(t, err)
+	ctx := context.Background()
+	n := orders.NewOrder{CustomerName: "Ada", ItemCount: 1}
+	for _, key := range []string{"key-1", ""} {
+		a, replayed, err := svc.Create(ctx, alice, n, key)
+		require.NoError(t, err)
+		assert.False(t, replayed)
+		b, replayed, err := svc.Create(ctx, bob, n, key)
+		require.NoError(t, err)
+		assert.False(t, replayed, "key %q: bob's create is his own", key)
+		assert.NotEqual(t, a.ID, b.ID)
+		assert.Equal(t, alice, a.Owner)
+		assert.Equal(t, bob, b.Owner)
+		again, replayed, err := svc.Create(ctx, alice, n, key)
+		require.NoError(t, err)
+		assert.True(t, replayed, "alice's repeat is still hers")
+		assert.Equal(t, a, again)
+	}
+	assert.Equal(t, 4, store.Len())
 }

@@ -33,13 +33,18 @@ type Store interface {
 	// answered before, in which case it stores nothing and returns the
 	// first answer with replayed true. A repeat with another payload fails
 	// with ErrIdempotencyKeyReused.
+	// o.Owner owns the order, and req is scoped to that owner.
 	Create(ctx context.Context, o Order, req idempotency.Request) (stored Order, replayed bool, err error)
-	Get(ctx context.Context, id uuid.UUID) (Order, error)
-	// Delete removes the order and returns it as it was.
-	Delete(ctx context.Context, id uuid.UUID) (Order, error)
-	// List returns up to limit orders, starting after pageToken ("" for the
-	// first page). limit is between 1 and MaxPageSize.
-	List(ctx context.Context, limit int, pageToken string) (Page, error)
+	// Get returns the order of owner with the given id; another owner's
+	// order is ErrNotFound, as a missing one.
+	Get(ctx context.Context, owner Owner, id uuid.UUID) (Order, error)
+	// Delete removes owner's order and returns it as it was; another
+	// owner's order is ErrNotFound, and stays.
+	Delete(ctx context.Context, owner Owner, id uuid.UUID) (Order, error)
+	// List returns up to limit of owner's orders, newest first, starting
+	// after pageToken ("" for the first page). limit is between 1 and
+	// MaxPageSize; a token issued to another owner is ErrInvalidPageToken.
+	List(ctx context.Context, owner Owner, limit int, pageToken string) (Page, error)
 }
 
 // Flags evaluates feature flags for a context of attributes.
@@ -103,5 +108,5 @@ func callersMistake(err error) bool {
 	_, invalid := errors.AsType[*InvalidError](err)
 	_, conflict := errors.AsType[*ConflictError](err)
 	return invalid || conflict ||
-		errors.Is(err, ErrNotFound) || errors.Is(err, ErrInvalidPageToken) || errors.Is(err, ErrIdempotencyKeyReused)
+		errors.Is(err, ErrNotFound) || errors.Is(err, ErrNoOwner) || errors.Is(err, ErrInvalidPageToken) || errors.Is(err, ErrIdempotencyKeyReused)
 }

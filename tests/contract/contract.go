@@ -6,6 +6,7 @@ package contract
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -222,10 +223,20 @@ func Checked(t *testing.T, base string) *Checker {
 }
 
 // Client is the generated client for the API at base, every answer
-// checked against api.yaml.
-func Client(t *testing.T, base string) *api.ClientWithResponses {
+// checked against api.yaml; opts add to it (a request editor that sends a
+// token, say).
+func Client(t *testing.T, base string, opts ...api.ClientOption) *api.ClientWithResponses {
 	t.Helper()
-	c, err := api.NewClientWithResponses(base, api.WithHTTPClient(Checked(t, base)))
+	c, err := api.NewClientWithResponses(base, append([]api.ClientOption{api.WithHTTPClient(Checked(t, base))}, opts...)...)
 	require.NoError(t, err)
 	return c
+}
+
+// Bearer is a client option that sends token as the Authorization header
+// of every request, as a client of the deployed API does.
+func Bearer(token string) api.ClientOption {
+	return api.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+token)
+		return nil
+	})
 }

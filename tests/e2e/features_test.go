@@ -97,7 +97,7 @@ func TestFeatureFlagChangesTheAnswer(t *testing.T) {
 	r, err := startRunner(runnerBin, "FLAGS_FILE="+flagsFile, "APPCONFIG_MAX_AGE_SECONDS=1")
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, r.Stop()) })
-	c := newClientAt(t, r.URL)
+	c := newClientAt(t, r)
 
 	count := 0
 	premium := func(name string) bool {

@@ -30,6 +30,13 @@ var (
 	baseURL string
 	// runnerBin is the local runner, built once for every test that starts one.
 	runnerBin string
+	// The callers the suite acts as: two customers, and the first with a
+	// token that may only read. Against the local API, tokens of its user
+	// pool's alice and bob; against API_URL, the tokens of API_TOKEN,
+	// API_TOKEN_OTHER and API_TOKEN_READ (scripts/token gets them).
+	alice, bob, aliceReadOnly string
+	// local is the local API under test; nil against API_URL.
+	local *runner
 )
 
 func TestMain(m *testing.M) {
@@ -49,6 +56,12 @@ func run(m *testing.M) int {
 	}
 	if baseURL = os.Getenv("API_URL"); baseURL != "" {
 		fmt.Fprintln(os.Stderr, "e2e: testing the API at", baseURL)
+		alice, bob, aliceReadOnly = os.Getenv("API_TOKEN"), os.Getenv("API_TOKEN_OTHER"), os.Getenv("API_TOKEN_READ")
+		if alice == "" || bob == "" || aliceReadOnly == "" {
+			fmt.Fprintln(os.Stderr, "e2e: with API_URL, set API_TOKEN and API_TOKEN_OTHER (two callers' tokens) and API_TOKEN_READ "+
+				"(the first caller's, scope orders/read only): docs/auth.md, scripts/token")
+			return 1
+		}
 		return m.Run()
 	}
 	r, err := startRunner(runnerBin)
@@ -56,7 +69,12 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	baseURL = r.URL
+	baseURL, local = r.URL, r
+	if alice, bob, aliceReadOnly, err = r.tokens(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		_ = r.Stop()
+		return 1
+	}
 	code := m.Run()
 	if err := r.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
@@ -65,11 +83,21 @@ func run(m *testing.M) int {
 	return code
 }
 
-// newClient is the generated client for the API under test; every answer
-// is checked against api.yaml (see contract).
+// newClient is the generated client for the API under test, as alice;
+// every answer is checked against api.yaml (see contract).
 func newClient(t *testing.T) *api.ClientWithResponses {
 	t.Helper()
-	return newClientAt(t, baseURL)
+	return newClientAs(t, alice)
+}
+
+// newClientAs is the generated client for the API under test, sending
+// token; "" sends none.
+func newClientAs(t *testing.T, token string) *api.ClientWithResponses {
+	t.Helper()
+	if token == "" {
+		return contract.Client(t, baseURL)
+	}
+	return contract.Client(t, baseURL, contract.Bearer(token))
 }
 
 // The runner prints where it serves and which DynamoDB it uses, and on
@@ -86,7 +114,7 @@ func TestLocalRunnerLifecycle(t *testing.T) {
 
 	// The function's log and metric lines show on the runner's stdout, as
 	// with sam local.
-	c := newClientAt(t, r.URL)
+	c := newClientAt(t, r)
 	created, err := c.CreateOrderWithResponse(context.Background(), nil, api.CreateOrderRequest{CustomerName: "Logged", OrderItemCount: 1})
 	require.NoError(t, err)
 	require.Equal(t, 200, created.StatusCode())
@@ -176,16 +204,19 @@ func withoutEndpoint(env []string) []string {
 	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, "AWS_ENDPOINT_URL_DYNAMODB=") })
 }
 
-// newClientAt is the generated client for the API at base, every answer
-// checked against api.yaml.
-func newClientAt(t *testing.T, base string) *api.ClientWithResponses {
+// newClientAt is the generated client for the local API r, as its user
+// pool's alice.
+func newClientAt(t *testing.T, r *runner) *api.ClientWithResponses {
 	t.Helper()
-	return contract.Client(t, base)
+	token, err := r.Token(context.Background(), "alice")
+	require.NoError(t, err)
+	return contract.Client(t, r.URL, contract.Bearer(token))
 }
 
-// do sends a hand-made request to the API under test, its answer checked
-// against api.yaml.
+// do sends a hand-made request to the API under test as alice, its answer
+// checked against api.yaml.
 func do(t *testing.T, req *http.Request) (*http.Response, error) {
 	t.Helper()
+	req.Header.Set("Authorization", "Bearer "+alice)
 	return contract.Checked(t, baseURL).Do(req)
 }

@@ -32,7 +32,7 @@ func TestCreateIsTracedToXRay(t *testing.T) {
 	assert.Contains(t, r.Output(), "X-Ray: documents go to the daemon at "+daemon.Addr())
 
 	const traceID = "1-5759e988-bd862e3fe1be46a994272793"
-	created, err := newClientAt(t, r.URL).CreateOrderWithResponse(ctx, nil,
+	created, err := newClientAt(t, r).CreateOrderWithResponse(ctx, nil,
 		api.CreateOrderRequest{CustomerName: "Traced", OrderItemCount: 2},
 		func(_ context.Context, req *http.Request) error {
 			req.Header.Set("X-Amzn-Trace-Id", "Root="+traceID+";Sampled=1")

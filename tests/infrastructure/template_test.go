@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/go-sam-blueprint/orders/src/orders/dynamo"
 	"github.com/go-sam-blueprint/orders/src/platform/config"
 	"github.com/go-sam-blueprint/orders/src/platform/flags"
 	"github.com/go-sam-blueprint/orders/tests/cfn"
@@ -201,8 +202,9 @@ func TestRolesAreLeastPrivilege(t *testing.T) {
 		},
 		"GetOrderFunction":    {"OrdersTable:dynamodb:GetItem"},
 		"DeleteOrderFunction": {"OrdersTable:dynamodb:DeleteItem"},
-		"ListOrdersFunction":  {"OrdersTable:dynamodb:Scan"},
-		"DocsFunction":        nil,
+		// A caller's own orders, from the owner index; never a Scan.
+		"ListOrdersFunction": {"OrdersTable/index/" + dynamo.OwnerIndex + ":dynamodb:Query"},
+		"DocsFunction":       nil,
 	}
 	for _, fn := range tmpl.IDs("AWS::Lambda::Function") {
 		require.Contains(t, want, fn, "add a row for %s: the DynamoDB and AppConfig actions its code calls (README \"Add an endpoint\", step 10)", fn)
@@ -228,10 +230,22 @@ func TestRolesAreLeastPrivilege(t *testing.T) {
 	}
 }
 
+// indexARN is an Fn::Sub naming one index of a table of the template.
+var indexARN = regexp.MustCompile(`^\$\{(\w+)\.Arn\}/index/([\w.-]+)$`)
+
+func subText(v any) string {
+	s, _ := cfn.Path(v, "Fn::Sub").(string)
+	return s
+}
+
 func resourceName(t *testing.T, res any) string {
 	t.Helper()
 	if id, attr, ok := cfn.GetAtt(res); ok && attr == "Arn" {
 		return id
+	}
+	// An index of a table: ${Table.Arn}/index/Name.
+	if m := indexARN.FindStringSubmatch(subText(res)); m != nil {
+		return m[1] + "/index/" + m[2]
 	}
 	if sub, ok := cfn.Path(res, "Fn::Sub").(string); ok && strings.Contains(sub, ":appconfig:") &&
 		strings.Contains(sub, "/configuration/${FeatureFlagsProfile.ConfigurationProfileId}") {

@@ -22,6 +22,8 @@ import (
 
 	"github.com/go-sam-blueprint/orders/src/orders"
 	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
+	"github.com/go-sam-blueprint/orders/src/orders/orderstest"
+	"github.com/go-sam-blueprint/orders/src/platform/caller"
 	"github.com/go-sam-blueprint/orders/tests/localapi"
 )
 
@@ -61,7 +63,11 @@ func newStack(t *testing.T) *stack {
 	logs := &localapi.Buffer{}
 	h, err := httpapi.New(svc, slog.New(slog.NewJSONHandler(logs, nil)))
 	require.NoError(t, err)
-	srv := httptest.NewServer(h)
+	// As lambdahttp hands the handler the caller that API Gateway's
+	// authorizer verified: alice, for every request.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(caller.NewContext(r.Context(), caller.Claims{"sub": string(orderstest.Alice)})))
+	}))
 	t.Cleanup(srv.Close)
 	transport := &http.Transport{MaxIdleConnsPerHost: 100}
 	t.Cleanup(transport.CloseIdleConnections)

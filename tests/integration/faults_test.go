@@ -19,6 +19,7 @@ import (
 
 	"github.com/go-sam-blueprint/orders/src/app"
 	"github.com/go-sam-blueprint/orders/src/orders/dynamo/dynamotest"
+	"github.com/go-sam-blueprint/orders/src/orders/orderstest"
 	"github.com/go-sam-blueprint/orders/src/platform/config"
 	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
 )
@@ -81,8 +82,11 @@ func (s *faultyStack) create(t *testing.T, key string, deadline time.Duration) f
 	resp, err := s.fn(ctx, events.APIGatewayProxyRequest{
 		HTTPMethod: http.MethodPost, Path: "/api/orders", Resource: "/api/orders",
 		Headers: headers, MultiValueHeaders: multi,
-		Body:           `{"customer_name":"Ada","order_item_count":2}`,
-		RequestContext: events.APIGatewayProxyRequestContext{RequestID: uuid.NewString()},
+		Body: `{"customer_name":"Ada","order_item_count":2}`,
+		RequestContext: events.APIGatewayProxyRequestContext{
+			RequestID:  uuid.NewString(),
+			Authorizer: map[string]any{"claims": map[string]any{"sub": string(orderstest.Alice)}},
+		},
 	})
 	require.NoError(t, err)
 	a := faultyAnswer{status: resp.StatusCode, header: http.Header(resp.MultiValueHeaders), body: resp.Body}

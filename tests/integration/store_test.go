@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -85,16 +86,16 @@ func TestRoundTrips(t *testing.T) {
 	require.ErrorIs(t, err, orders.ErrIdempotencyKeyReused)
 	assert.EqualValues(t, 1, trips(), "a reused key is one round trip")
 
-	_, err = f.store.Get(ctx, o.ID)
+	_, err = f.store.Get(ctx, o.Owner, o.ID)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, trips(), "get")
-	_, err = f.store.List(ctx, 10, "")
+	_, err = f.store.List(ctx, o.Owner, 10, "")
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, trips(), "a page")
-	_, err = f.store.Delete(ctx, o.ID)
+	_, err = f.store.Delete(ctx, o.Owner, o.ID)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, trips(), "delete")
-	_, err = f.store.Delete(ctx, o.ID)
+	_, err = f.store.Delete(ctx, o.Owner, o.ID)
 	require.ErrorIs(t, err, orders.ErrNotFound)
 	assert.EqualValues(t, 1, trips(), "a missing order is found out in the delete itself")
 	assert.Equal(t, 0, f.countOrders(t))
@@ -108,12 +109,12 @@ func TestListRefusesTamperedTokens(t *testing.T) {
 		_, _, err := f.store.Create(ctx, orderstest.NewOrder("Ada", i+1), orderstest.Request("", string(rune('a'+i))))
 		require.NoError(t, err)
 	}
-	page, err := f.store.List(ctx, 1, "")
+	page, err := f.store.List(ctx, orderstest.Alice, 1, "")
 	require.NoError(t, err)
 	require.NotEmpty(t, page.NextToken)
 	f.calls.calls.Store(0)
 	for _, token := range []string{page.NextToken + "x", "x" + page.NextToken[1:], "e30", "not-a-token"} {
-		_, err := f.store.List(ctx, 1, token)
+		_, err := f.store.List(ctx, orderstest.Alice, 1, token)
 		require.ErrorIs(t, err, orders.ErrInvalidPageToken, token)
 	}
 	assert.Zero(t, f.calls.calls.Load(), "a bad token never reaches DynamoDB")
@@ -177,10 +178,10 @@ func TestOrderCreatedCountsCommittedOrders(t *testing.T) {
 	ctx := metrics.WithSet(context.Background(), set)
 	ada := orders.NewOrder{CustomerName: "Ada", ItemCount: 3}
 	for range 4 {
-		_, _, err := svc.Create(ctx, ada, "key-1")
+		_, _, err := svc.Create(ctx, orderstest.Alice, ada, "key-1")
 		require.NoError(t, err)
 	}
-	_, _, err = svc.Create(ctx, orders.NewOrder{CustomerName: "Ada", ItemCount: 4}, "key-1")
+	_, _, err = svc.Create(ctx, orderstest.Alice, orders.NewOrder{CustomerName: "Ada", ItemCount: 4}, "key-1")
 	require.ErrorIs(t, err, orders.ErrIdempotencyKeyReused)
 
 	counts := countMetrics(t, set)
@@ -222,12 +223,64 @@ func TestClientKeysCannotTakeDerivedKeys(t *testing.T) {
 	require.NoError(t, err)
 	ctx := context.Background()
 	victim := orders.NewOrder{CustomerName: "Victim", ItemCount: 3}
-	derived := idempotency.NewRequest("createOrder", "", []byte(`{"customer_name":"Victim","order_item_count":3}`))
-	_, _, err = svc.Create(ctx, orders.NewOrder{CustomerName: "Mallory", ItemCount: 1}, "sha256:"+derived.PayloadHash)
+	// Keys are each caller's own now; the namespaces hold even within one
+	// caller's, where a shared account or a bug could still collide.
+	derived := idempotency.NewRequest("createOrder#"+string(orderstest.Alice), "", []byte(`{"customer_name":"Victim","order_item_count":3}`))
+	_, _, err = svc.Create(ctx, orderstest.Alice, orders.NewOrder{CustomerName: "Mallory", ItemCount: 1}, "sha256:"+derived.PayloadHash)
 	require.NoError(t, err)
 
-	o, replayed, err := svc.Create(ctx, victim, "")
+	o, replayed, err := svc.Create(ctx, orderstest.Alice, victim, "")
 	require.NoError(t, err, "the victim's keyless create is not blocked")
 	assert.False(t, replayed)
 	assert.Equal(t, "Victim", o.CustomerName)
+}
+
+// readCost records what each Query of the store read.
+type readCost struct {
+	dynamo.API
+	mu      sync.Mutex
+	scanned []int32
+	units   []float64
+}
+
+func (r *readCost) Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	out, err := r.API.Query(ctx, in, opts...)
+	if err == nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.scanned = append(r.scanned, out.ScannedCount)
+		if out.ConsumedCapacity != nil && out.ConsumedCapacity.CapacityUnits != nil {
+			r.units = append(r.units, *out.ConsumedCapacity.CapacityUnits)
+		}
+	}
+	return out, err
+}
+
+// A list page reads the caller's items only, however many orders others
+// hold: a Query of the owner index, never a Scan of the table.
+func TestListReadsOnlyTheCallersOrders(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	for i := range 40 {
+		_, _, err := f.store.Create(ctx, orderstest.NewOrderOf(orderstest.Bob, "His", i+1), idempotency.NewRequest("createOrder#bob", "", []byte{byte(i)}))
+		require.NoError(t, err)
+	}
+	for i := range 3 {
+		_, _, err := f.store.Create(ctx, orderstest.NewOrder("Hers", i+1), orderstest.Request("", string(rune('a'+i))))
+		require.NoError(t, err)
+	}
+	cost := &readCost{API: f.db}
+	records, err := idempotency.NewRecords(f.idem, testTTL)
+	require.NoError(t, err)
+	store, err := dynamo.NewStore(cost, f.orders, records)
+	require.NoError(t, err)
+
+	page, err := store.List(ctx, orderstest.Alice, 10, "")
+	require.NoError(t, err)
+	assert.Len(t, page.Orders, 3)
+	require.Len(t, cost.scanned, 1)
+	assert.EqualValues(t, 3, cost.scanned[0], "the page read alice's 3 items, not the table's 43")
+	t.Logf("a list page of 3 orders among 43: %d items read, %v read capacity units", cost.scanned[0], cost.units)
 }

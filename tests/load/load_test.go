@@ -106,7 +106,11 @@ func TestLoad(t *testing.T) {
 	t.Cleanup(func() { assert.NoError(t, r.Stop()) })
 
 	transport := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: workers, IdleConnTimeout: time.Minute}
-	client := &http.Client{Transport: transport}
+	token, err := r.Token(t.Context(), "alice")
+	require.NoError(t, err)
+	// One customer, as every request is alice's: the listing at the end
+	// pages through all the orders the run made.
+	client := &http.Client{Transport: bearer{token: token, next: transport}}
 	t.Cleanup(transport.CloseIdleConnections)
 
 	w := newWorkload(cfg.seed)
@@ -251,4 +255,16 @@ func getPage(ctx context.Context, client *http.Client, path string) (api.OrderPa
 		return page, fmt.Errorf("list orders: %w", err)
 	}
 	return page, nil
+}
+
+// bearer sends every request with a token, as a client of the API does.
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", "Bearer "+b.token)
+	return b.next.RoundTrip(req)
 }

@@ -6,11 +6,13 @@ package localapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,7 +29,9 @@ import (
 type Runner struct {
 	// URL is where it serves, on 127.0.0.1.
 	URL string
-	cmd *exec.Cmd
+	// PoolURL is where its stand-in for the Cognito user pool serves.
+	PoolURL string
+	cmd     *exec.Cmd
 
 	output Buffer // stderr: the runner's own lines
 	exited chan struct{}
@@ -107,21 +111,68 @@ func (r *Runner) waitReady(timeout time.Duration) error {
 	return nil
 }
 
-// serves reports whether the runner has printed its URL and answers there.
+// serves reports whether the runner has printed its URL and its user
+// pool's, and answers a list there, as alice.
 func (r *Runner) serves() bool {
-	if r.URL == "" {
-		m := urlLine.FindStringSubmatch(r.Output())
-		if m == nil {
+	if r.URL == "" || r.PoolURL == "" {
+		m, pool := urlLine.FindStringSubmatch(r.Output()), poolLine.FindStringSubmatch(r.Output())
+		if m == nil || pool == nil {
 			return false
 		}
-		r.URL = m[1]
+		r.URL, r.PoolURL = m[1], pool[1]
 	}
-	resp, err := probe.Get(r.URL + "/api/orders?limit=1") //nolint:noctx // probe's timeout bounds it.
+	token, err := r.Token(context.Background(), "alice")
+	if err != nil {
+		return false
+	}
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, r.URL+"/api/orders?limit=1", http.NoBody)
+	if err != nil {
+		return false
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := probe.Do(req)
 	if err != nil {
 		return false
 	}
 	_ = resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
+}
+
+// Token is an access token of the local user pool's user (alice, bob),
+// with scopes, or all of them when none are named.
+func (r *Runner) Token(ctx context.Context, user string, scopes ...string) (string, error) {
+	form := url.Values{"username": {user}}
+	if len(scopes) > 0 {
+		form.Set("scope", strings.Join(scopes, " "))
+	}
+	return r.token(ctx, form)
+}
+
+// ExpiredToken is a token of the local user pool's user that has expired
+// already.
+func (r *Runner) ExpiredToken(ctx context.Context, user string) (string, error) {
+	return r.token(ctx, url.Values{"username": {user}, "expires_in": {"0"}})
+}
+
+func (r *Runner) token(ctx context.Context, form url.Values) (string, error) {
+	user := form.Get("username")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.PoolURL+"/local/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := probe.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("token for %s: %w", user, err)
+	}
+	defer resp.Body.Close()
+	var answer struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil || answer.AccessToken == "" {
+		return "", fmt.Errorf("token for %s: the pool answered %d", user, resp.StatusCode)
+	}
+	return answer.AccessToken, nil
 }
 
 // PID is the runner's process id.
@@ -151,6 +202,7 @@ var (
 	probe = &http.Client{Timeout: time.Second}
 	// The runner listens on 127.0.0.1 only: nothing leaves loopback.
 	urlLine    = regexp.MustCompile(`Orders API on (http://127\.0\.0\.1:\d+)`)
+	poolLine   = regexp.MustCompile(`User pool: (http://127\.0\.0\.1:\d+)`)
 	dynamoLine = regexp.MustCompile(`DynamoDB: moto_server at (http://[0-9.:]+)`)
 )
 
@@ -173,8 +225,8 @@ func withoutVar(env []string, name string) []string {
 }
 
 // Answers reports whether something accepts connections at url's host.
-func Answers(ctx context.Context, url string) bool {
-	host := strings.TrimPrefix(url, "http://")
+func Answers(ctx context.Context, target string) bool {
+	host := strings.TrimPrefix(target, "http://")
 	conn, err := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", host)
 	if err != nil {
 		return false

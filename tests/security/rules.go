@@ -58,6 +58,14 @@ var RequiredManagedRuleGroups = []string{
 	"AWSManagedRulesKnownBadInputsRuleSet",
 }
 
+// PublicPaths are the API's paths that anyone may call: the docs (Swagger
+// UI and the spec). Every other path's operations need the Cognito
+// authorizer and a scope.
+var PublicPaths = []string{"/swagger", "/swagger.json", "/swagger/{file}"}
+
+// MinPasswordLength is the shortest password a user pool may accept.
+const MinPasswordLength = 12
+
 // Suppression accepts a rule's findings on resources whose logical ids
 // match Resource (a path.Match pattern), for a written Reason. Only for
 // findings that SAM itself causes; the tests fail on a suppression that no
@@ -90,6 +98,7 @@ var Rules = []Rule{
 	{"IAM3", "Principals attach only allowlisted AWS managed policies (Lambda basic execution, X-Ray write): managed policies are broad and change under us.", checkManagedPolicies},
 	{"IAM4", "Role trust policies let only AWS services assume the role: no account, user or \"*\" can take a service's permissions.", checkTrustPolicies},
 	{"IAM5", "Every Lambda function has a role of its own from this template: permissions stay per operation, never pooled.", checkRolePerFunction},
+	{"IAM6", "No identity policy allows dynamodb:Scan (by name or wildcard): a scan reads every caller's orders; listing queries the owner index.", checkNoScan},
 	{"POL1", "Resource policies (SNS topics, KMS keys, ...) never Allow Principal \"*\" without a Condition: that would open the resource to every AWS account.", checkPublicResourcePolicies},
 
 	// ------------------------------------------------------------- Lambda
@@ -122,12 +131,22 @@ var Rules = []Rule{
 	{"APIG6", "Every API stage enables per-method CloudWatch metrics (MetricsEnabled for /* *): abuse and errors are visible per route.", checkStageMetrics},
 	{"APIG7", "No API Gateway Deployment creates a stage of its own (StageName): such a stage has none of the managed stage's WAF, throttling or logging.", checkDeploymentStages},
 	{"APIG8", "The service stack sets no account-wide API Gateway setting (AWS::ApiGateway::Account): it is shared by every API of the account and region, so stacks would overwrite it, and deleting one would leave the account pointing at a deleted role.", checkNoAccountSettings},
+	{"APIG9", "Every API stage's access log format records the caller ($context.authorizer.claims.sub and client_id) and never the Authorization header or the token ($method.request.header.Authorization, $input.*, $context.authorizer.token, ...).", checkAccessLogCaller},
+	{"AUTH1", "Every operation of a REST API body but the public docs paths (PublicPaths) requires the body's Cognito user pool authorizer, on a user pool of this template, with at least one scope; the docs paths require none; no document-level security.", checkOperationAuth},
 
 	// ---------------------------------------------------------------- WAF
 	{"WAF1", "Every API stage has a WAFv2 WebACLAssociation whose ResourceArn names it: requests pass the WAF before the API.", checkStageWAF},
 	{"WAF2", "Every WAFv2 web ACL has a LoggingConfiguration with a destination: blocked and allowed requests are recorded.", checkWAFLogging},
 	{"WAF3", "Every WAFv2 web ACL runs the AWS common, IP reputation, anonymous IP and known-bad-inputs rule groups (not in count mode) and a blocking rate-based rule.", checkWAFRules},
 	{"WAF4", "WAFv2 resources carry Condition IsProduction: the WAF is production's, and its cost stays out of dev stacks.", checkWAFCondition},
+	{"WAF5", "Every WAFv2 logging configuration redacts the authorization header (RedactedFields SingleHeader): bearer tokens never reach the WAF logs.", checkWAFRedactsAuthorization},
+
+	// ------------------------------------------------------------ Cognito
+	{"COG1", "Every user pool client with the client_credentials grant has a secret (GenerateSecret true): Cognito issues machine tokens only against one.", checkMachineClientSecrets},
+	{"COG2", "No user pool client allows the implicit grant: tokens never travel in a redirect URL; browsers use the code grant with PKCE.", checkNoImplicitGrant},
+	{"COG3", "No output exposes a user pool client's secret (Fn::GetAtt ClientSecret): outputs are readable by anyone who can describe the stack.", checkNoSecretOutputs},
+	{"COG4", "User pools allow no self sign-up (AdminCreateUserConfig AllowAdminCreateUserOnly true) and require passwords of at least MinPasswordLength characters with lower and upper case letters, numbers and symbols.", checkUserPoolSignUp},
+	{"COG5", "User pools have deletion protection (DeletionProtection ACTIVE) and DeletionPolicy and UpdateReplacePolicy Retain in production: users cannot be restored once deleted.", checkUserPoolRetain},
 
 	// ----------------------------------------------------------- KMS, SNS
 	{"KMS1", "Symmetric KMS keys rotate (EnableKeyRotation true): a leaked key version has a bounded life.", checkKeyRotation},
@@ -256,6 +275,55 @@ func checkWildcardResources(t *cfn.Template) []Finding {
 			for _, r := range cfn.List(s["Resource"]) {
 				if r == "*" {
 					out = append(out, Finding{d.resource, fmt.Sprintf("%s, %s: Resource \"*\"", d.where, s.label(i))})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// iamActionMatches says whether an IAM action pattern, with its * and ?
+// wildcards, covers action; IAM compares actions case-insensitively.
+func iamActionMatches(pattern, action string) bool {
+	var b strings.Builder
+	for _, r := range pattern {
+		switch r {
+		case '*':
+			b.WriteString(".*")
+		case '?':
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	re, err := regexp.Compile("(?i)^" + b.String() + "$")
+	return err == nil && re.MatchString(action)
+}
+
+// scan is the action no policy may allow.
+const scan = "dynamodb:Scan"
+
+func checkNoScan(t *cfn.Template) []Finding {
+	var out []Finding
+	for _, d := range identityPolicies(t) {
+		for i, s := range statements(d.doc) {
+			if s.effect() != "Allow" {
+				continue
+			}
+			for _, a := range s.actions() {
+				if iamActionMatches(a, scan) {
+					out = append(out, Finding{d.resource, fmt.Sprintf("%s, %s: %q allows %s", d.where, s.label(i), a, scan)})
+				}
+			}
+			if s["NotAction"] != nil {
+				excluded := false
+				for _, a := range cfn.List(s["NotAction"]) {
+					if name, ok := a.(string); ok && iamActionMatches(name, scan) {
+						excluded = true
+					}
+				}
+				if !excluded {
+					out = append(out, Finding{d.resource, fmt.Sprintf("%s, %s: Allow with NotAction allows %s", d.where, s.label(i), scan)})
 				}
 			}
 		}
@@ -617,6 +685,118 @@ func checkNoEchoingValidation(t *cfn.Template) []Finding {
 	return out
 }
 
+// velocityRef matches a template variable however it is written: $x,
+// $!x, ${x}, $!{x}.
+const velocityRef = `\$!?\{?`
+
+// callerClaims are the claims an access log must record, and a pattern
+// for each (dot or bracket notation).
+var callerClaims = map[string]*regexp.Regexp{
+	"sub":       regexp.MustCompile(`(?i)` + velocityRef + `context\.authorizer\.claims(\.sub\b|\[['"]sub['"]\])`),
+	"client_id": regexp.MustCompile(`(?i)` + velocityRef + `context\.authorizer\.claims(\.client_id\b|\[['"]client_id['"]\])`),
+}
+
+// tokenBearers are variables whose value can hold the Authorization
+// header or the token: the header itself, and $input, which holds every
+// parameter (headers too) and the body.
+var tokenBearers = regexp.MustCompile(`(?i)` + velocityRef + `(method\.request\.(multivalue)?header\.authorization|request\.header\.authorization|input\.|context\.authorizer\.(token|authorizationtoken)\b)`)
+
+func checkAccessLogCaller(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::ApiGateway::Stage") {
+		format, ok := subString(cfn.Path(r.Properties, "AccessLogSetting", "Format"))
+		if !ok {
+			out = append(out, Finding{id, "no readable AccessLogSetting Format"})
+			continue
+		}
+		for _, claim := range slices.Sorted(maps.Keys(callerClaims)) {
+			if !callerClaims[claim].MatchString(format) {
+				out = append(out, Finding{id, "the access log does not record $context.authorizer.claims." + claim + ": who called is lost"})
+			}
+		}
+		for _, v := range tokenBearers.FindAllString(format, -1) {
+			out = append(out, Finding{id, fmt.Sprintf("the access log records %s, which can hold the bearer token", v)})
+		}
+	}
+	return out
+}
+
+// cognitoScheme says whether a security scheme of an API body is API
+// Gateway's Cognito user pool authorizer on user pools of this template.
+func cognitoScheme(t *cfn.Template, scheme any) (bool, string) {
+	if v, _ := cfn.Path(scheme, "x-amazon-apigateway-authtype").(string); !strings.EqualFold(v, "cognito_user_pools") {
+		return false, "its x-amazon-apigateway-authtype is not cognito_user_pools"
+	}
+	auth := cfn.Path(scheme, "x-amazon-apigateway-authorizer")
+	if v, _ := cfn.Path(auth, "type").(string); !strings.EqualFold(v, "cognito_user_pools") {
+		return false, "its x-amazon-apigateway-authorizer type is not cognito_user_pools"
+	}
+	arns := cfn.List(cfn.Path(auth, "providerARNs"))
+	if len(arns) == 0 {
+		return false, "its authorizer names no user pool (providerARNs)"
+	}
+	for _, arn := range arns {
+		pool, attr, ok := cfn.GetAtt(arn)
+		if !ok || attr != "Arn" || t.Resources[pool] == nil || t.Resources[pool].Type != "AWS::Cognito::UserPool" {
+			return false, fmt.Sprintf("provider %v is not Fn::GetAtt [<a user pool of this template>, Arn]", arn)
+		}
+	}
+	return true, ""
+}
+
+func checkOperationAuth(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::ApiGateway::RestApi") {
+		body, ok := r.Properties["Body"].(map[string]any)
+		if !ok {
+			out = append(out, Finding{id, "no inline Body to read the operations' security from"})
+			continue
+		}
+		if sec, set := body["security"]; set {
+			out = append(out, Finding{id, fmt.Sprintf("document-level security %v: each operation must say its own (an operation's [] override is not read alike by every tool)", sec)})
+		}
+		schemes, _ := cfn.Path(body, "components", "securitySchemes").(map[string]any)
+		if schemes == nil {
+			schemes, _ = body["securityDefinitions"].(map[string]any)
+		}
+		paths, _ := body["paths"].(map[string]any)
+		for _, p := range slices.Sorted(maps.Keys(paths)) {
+			for _, m := range httpMethods {
+				op, isOp := cfn.Path(paths[p], m).(map[string]any)
+				if !isOp {
+					continue
+				}
+				where := m + " " + p
+				security := cfn.List(op["security"])
+				if slices.Contains(PublicPaths, p) {
+					if len(security) > 0 {
+						out = append(out, Finding{id, where + ": a public docs path requires authorization"})
+					}
+					continue
+				}
+				if len(security) == 0 {
+					out = append(out, Finding{id, where + ": no security: anyone may call it"})
+				}
+				for _, req := range security {
+					reqs, _ := req.(map[string]any)
+					if len(reqs) == 0 {
+						out = append(out, Finding{id, where + ": an empty security requirement ({}) lets anyone call it"})
+					}
+					for _, name := range slices.Sorted(maps.Keys(reqs)) {
+						if ok, why := cognitoScheme(t, schemes[name]); !ok {
+							out = append(out, Finding{id, fmt.Sprintf("%s: security scheme %s is not the Cognito user pool authorizer: %s", where, name, why)})
+						}
+						if len(cfn.List(reqs[name])) == 0 {
+							out = append(out, Finding{id, fmt.Sprintf("%s: %s requires no scope: API Gateway would take an ID token, and any client's", where, name)})
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
 func checkNoAccountSettings(t *cfn.Template) []Finding {
 	var out []Finding
 	for id := range resources(t, "AWS::ApiGateway::Account") {
@@ -797,6 +977,149 @@ func checkWAFCondition(t *cfn.Template) []Finding {
 		r := t.Resources[id]
 		if strings.HasPrefix(r.Type, "AWS::WAFv2::") && r.Condition != ProductionCondition {
 			out = append(out, Finding{id, fmt.Sprintf("Condition is %q, not %s", r.Condition, ProductionCondition)})
+		}
+	}
+	return out
+}
+
+// redactsAuthorization says whether a logging configuration redacts the
+// authorization header (WAF reads header names case-insensitively).
+func redactsAuthorization(fields any) bool {
+	for _, f := range cfn.List(fields) {
+		if name, ok := cfn.Path(f, "SingleHeader", "Name").(string); ok && strings.EqualFold(name, "authorization") {
+			return true
+		}
+	}
+	return false
+}
+
+func checkWAFRedactsAuthorization(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::WAFv2::LoggingConfiguration") {
+		if !redactsAuthorization(r.Properties["RedactedFields"]) {
+			out = append(out, Finding{id, "RedactedFields does not redact the authorization header: bearer tokens reach the logs"})
+		}
+	}
+	return out
+}
+
+// ---------------------------------------------------------------- Cognito
+
+// oauthFlows returns a user pool client's AllowedOAuthFlows.
+func oauthFlows(r *cfn.Resource) []any {
+	return cfn.List(r.Properties["AllowedOAuthFlows"])
+}
+
+func checkMachineClientSecrets(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::Cognito::UserPoolClient") {
+		if slices.Contains(oauthFlows(r), any("client_credentials")) && !isTrue(r.Properties["GenerateSecret"]) {
+			out = append(out, Finding{id, "allows client_credentials without a secret (GenerateSecret is not true)"})
+		}
+	}
+	return out
+}
+
+func checkNoImplicitGrant(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::Cognito::UserPoolClient") {
+		if slices.Contains(oauthFlows(r), any("implicit")) {
+			out = append(out, Finding{id, "allows the implicit grant: tokens in redirect URLs, no PKCE"})
+		}
+	}
+	return out
+}
+
+// readsClientSecret says whether v, anywhere inside, reads a user pool
+// client's ClientSecret (Fn::GetAtt, either form, or ${Client.ClientSecret}
+// in an Fn::Sub).
+func readsClientSecret(t *cfn.Template, v any) bool {
+	isClient := func(id string) bool {
+		r := t.Resources[id]
+		return r != nil && r.Type == "AWS::Cognito::UserPoolClient"
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if id, attr, ok := cfn.GetAtt(x); ok && attr == "ClientSecret" && isClient(id) {
+			return true
+		}
+		if dotted, ok := x["Fn::GetAtt"].(string); ok {
+			if id, attr, found := strings.Cut(dotted, "."); found && attr == "ClientSecret" && isClient(id) {
+				return true
+			}
+		}
+		if text, ok := subString(x); ok {
+			for _, m := range subVariable.FindAllStringSubmatch(text, -1) {
+				if m[2] == "ClientSecret" && isClient(m[1]) {
+					return true
+				}
+			}
+		}
+		for _, child := range x {
+			if readsClientSecret(t, child) {
+				return true
+			}
+		}
+	case []any:
+		for _, child := range x {
+			if readsClientSecret(t, child) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// subVariable is a ${Resource.Attribute} of an Fn::Sub.
+var subVariable = regexp.MustCompile(`\$\{(\w+)\.(\w+)\}`)
+
+func checkNoSecretOutputs(t *cfn.Template) []Finding {
+	var out []Finding
+	for _, name := range slices.Sorted(maps.Keys(t.Outputs)) {
+		if readsClientSecret(t, t.Outputs[name]) {
+			out = append(out, Finding{name, "the output holds a user pool client's secret"})
+		}
+	}
+	return out
+}
+
+// atLeast says whether v is a number (or numeric string) of at least n.
+func atLeast(v any, n float64) bool {
+	switch x := v.(type) {
+	case float64:
+		return x >= n
+	case string:
+		var f float64
+		_, err := fmt.Sscan(x, &f)
+		return err == nil && f >= n
+	}
+	return false
+}
+
+func checkUserPoolSignUp(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::Cognito::UserPool") {
+		if !isTrue(cfn.Path(r.Properties, "AdminCreateUserConfig", "AllowAdminCreateUserOnly")) {
+			out = append(out, Finding{id, "anyone may sign up (AdminCreateUserConfig AllowAdminCreateUserOnly is not true)"})
+		}
+		policy := cfn.Path(r.Properties, "Policies", "PasswordPolicy")
+		if v := cfn.Path(policy, "MinimumLength"); !atLeast(v, MinPasswordLength) {
+			out = append(out, Finding{id, fmt.Sprintf("PasswordPolicy MinimumLength %v is under %d", v, MinPasswordLength)})
+		}
+		for _, req := range []string{"RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"} {
+			if !isTrue(cfn.Path(policy, req)) {
+				out = append(out, Finding{id, "PasswordPolicy " + req + " is not true"})
+			}
+		}
+	}
+	return out
+}
+
+func checkUserPoolRetain(t *cfn.Template) []Finding {
+	out := retainedInProduction(t, "AWS::Cognito::UserPool")
+	for id, r := range resources(t, "AWS::Cognito::UserPool") {
+		if v := r.Properties["DeletionProtection"]; !inProduction(v, func(x any) bool { return x == "ACTIVE" }) {
+			out = append(out, Finding{id, fmt.Sprintf("DeletionProtection %v is not ACTIVE in production", v)})
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package security_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 
 	"github.com/go-sam-blueprint/orders/tests/cfn"
 	"github.com/go-sam-blueprint/orders/tests/repo"
@@ -99,6 +101,53 @@ func TestSuppressionsAreLive(t *testing.T) {
 			assert.True(t, matched, "suppression of %s on %s matches no finding: remove it from security.Suppressions", s.RuleID, s.Resource)
 		})
 	}
+}
+
+// AUTH1 holds api.yaml itself too, read as it is in the repository: the
+// body that the transform inlines must not be the only copy checked.
+func TestAPIYAMLRequiresTheAuthorizer(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(filepath.Join(repo.Root(), "api.yaml"))
+	require.NoError(t, err)
+	var spec any
+	require.NoError(t, yaml.Unmarshal(raw, &spec))
+	asJSON, err := json.Marshal(stringKeys(spec))
+	require.NoError(t, err)
+	var body map[string]any
+	require.NoError(t, json.Unmarshal(asJSON, &body))
+
+	c := tmpl.Clone()
+	props(c, "OrdersApi")["Body"] = body
+	findings := ruleByID(t, "AUTH1").Check(c)
+	assert.Empty(t, findings, "api.yaml:%s", list(findings))
+
+	paths, _ := body["paths"].(map[string]any)
+	for _, p := range security.PublicPaths {
+		assert.Contains(t, paths, p, "security.PublicPaths names a path api.yaml no longer has")
+	}
+}
+
+// stringKeys turns the map[any]any that YAML may decode into
+// map[string]any, for encoding/json.
+func stringKeys(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, child := range x {
+			x[k] = stringKeys(child)
+		}
+		return x
+	case map[any]any:
+		out := make(map[string]any, len(x))
+		for k, child := range x {
+			out[fmt.Sprint(k)] = stringKeys(child)
+		}
+		return out
+	case []any:
+		for i, child := range x {
+			x[i] = stringKeys(child)
+		}
+	}
+	return v
 }
 
 // badFixture breaks one thing of the template that a rule guards.
@@ -228,6 +277,40 @@ func ref(id string) any { return map[string]any{"Ref": id} }
 func arnOf(id string) any { return map[string]any{"Fn::GetAtt": []any{id, "Arn"}} }
 
 func sub(s string) any { return map[string]any{"Fn::Sub": s} }
+
+// operation returns an operation of the API's body.
+func operation(c *cfn.Template, path, method string) map[string]any {
+	return obj(props(c, "OrdersApi"), "Body", "paths", path, method)
+}
+
+// scopes is a security requirement list of the Cognito scheme.
+func scopes(names ...any) []any {
+	return []any{map[string]any{"OrdersAuth": names}}
+}
+
+// editAccessLog rewrites the stage's access log format.
+func editAccessLog(c *cfn.Template, edit func(string) string) {
+	setting := obj(props(c, "OrdersApiStage"), "AccessLogSetting")
+	format, ok := setting["Format"].(string)
+	if !ok {
+		panic("the access log format is not a string")
+	}
+	if setting["Format"] = edit(format); setting["Format"] == format {
+		panic("the edit changed nothing")
+	}
+}
+
+// withoutClaim drops a claim's field from an access log format.
+func withoutClaim(claim string) func(string) string {
+	return func(f string) string {
+		return regexp.MustCompile(`"\w+":"\$context\.authorizer\.claims\.`+claim+`",?`).ReplaceAllString(f, "")
+	}
+}
+
+// withField adds a field to an access log format (a JSON object).
+func withField(field string) func(string) string {
+	return func(f string) string { return strings.TrimSuffix(f, "}") + "," + field + "}" }
+}
 
 func badFixtures() []badFixture {
 	fixtures := []badFixture{
@@ -568,6 +651,134 @@ func badFixtures() []badFixture {
 		}},
 		{"SNS2", "policy on another topic", "AlarmTopic", func(c *cfn.Template) {
 			props(c, "AlarmTopicPolicy")["Topics"] = []any{ref("OtherTopic")}
+		}},
+		// IAM6
+		{"IAM6", "list scans the table", "ListOrdersFunctionRole", func(c *cfn.Template) {
+			roleStatement(c, "ListOrdersFunctionRole")["Action"] = "dynamodb:Scan"
+		}},
+		{"IAM6", "a wildcard that covers Scan", "GetOrderFunctionRole", func(c *cfn.Template) {
+			roleStatement(c, "GetOrderFunctionRole")["Action"] = []any{"dynamodb:GetItem", "dynamodb:S*"}
+		}},
+		{"IAM6", "another case in an AWS::IAM::Policy", "ScanPolicy", func(c *cfn.Template) {
+			c.Resources["ScanPolicy"] = &cfn.Resource{Type: "AWS::IAM::Policy", Properties: map[string]any{
+				"PolicyName": "scan",
+				"Roles":      []any{ref("ListOrdersFunctionRole")},
+				"PolicyDocument": map[string]any{"Statement": map[string]any{
+					"Effect": "Allow", "Action": "DynamoDB:scan", "Resource": arnOf("OrdersTable"),
+				}},
+			}}
+		}},
+		{"IAM6", "Allow with NotAction", "DeleteOrderFunctionRole", func(c *cfn.Template) {
+			s := roleStatement(c, "DeleteOrderFunctionRole")
+			delete(s, "Action")
+			s["NotAction"] = "dynamodb:DeleteTable"
+		}},
+		// APIG9
+		{"APIG9", "the caller's sub is not logged", "OrdersApiStage", func(c *cfn.Template) {
+			editAccessLog(c, withoutClaim("sub"))
+		}},
+		{"APIG9", "the calling client is not logged", "OrdersApiStage", func(c *cfn.Template) {
+			editAccessLog(c, withoutClaim("client_id"))
+		}},
+		{"APIG9", "the Authorization header is logged", "OrdersApiStage", func(c *cfn.Template) {
+			editAccessLog(c, withField(`"auth":"$method.request.header.Authorization"`))
+		}},
+		{"APIG9", "every parameter is logged", "OrdersApiStage", func(c *cfn.Template) {
+			editAccessLog(c, withField(`"params":"$input.params()"`))
+		}},
+		{"APIG9", "the token is logged, formally", "OrdersApiStage", func(c *cfn.Template) {
+			editAccessLog(c, withField(`"token":"${context.authorizer.token}"`))
+		}},
+		// AUTH1
+		{"AUTH1", "an orders operation without security", "OrdersApi", func(c *cfn.Template) {
+			op := operation(c, "/api/orders", "post")
+			if op["security"] == nil {
+				panic("POST /api/orders has no security to remove")
+			}
+			delete(op, "security")
+		}},
+		{"AUTH1", "an empty scope list", "OrdersApi", func(c *cfn.Template) {
+			operation(c, "/api/orders/{orderId}", "get")["security"] = scopes()
+		}},
+		{"AUTH1", "a catch-all method without security", "OrdersApi", func(c *cfn.Template) {
+			delete(operation(c, "/api/orders/{orderId}", "x-amazon-apigateway-any-method"), "security")
+		}},
+		{"AUTH1", "an anonymous alternative", "OrdersApi", func(c *cfn.Template) {
+			operation(c, "/api/orders", "get")["security"] = append(scopes("orders/read"), map[string]any{})
+		}},
+		{"AUTH1", "a new path without security", "OrdersApi", func(c *cfn.Template) {
+			obj(props(c, "OrdersApi"), "Body", "paths")["/api/orders/{orderId}/items"] = map[string]any{"get": map[string]any{}}
+		}},
+		{"AUTH1", "document-level security", "OrdersApi", func(c *cfn.Template) {
+			obj(props(c, "OrdersApi"), "Body")["security"] = scopes("orders/read")
+		}},
+		{"AUTH1", "the docs require a token", "OrdersApi", func(c *cfn.Template) {
+			operation(c, "/swagger", "get")["security"] = scopes("orders/read")
+		}},
+		{"AUTH1", "the scheme is not Cognito's", "OrdersApi", func(c *cfn.Template) {
+			obj(props(c, "OrdersApi"), "Body", "components", "securitySchemes", "OrdersAuth")["x-amazon-apigateway-authtype"] = "custom"
+		}},
+		{"AUTH1", "a user pool from elsewhere", "OrdersApi", func(c *cfn.Template) {
+			obj(props(c, "OrdersApi"), "Body", "components", "securitySchemes", "OrdersAuth", "x-amazon-apigateway-authorizer")["providerARNs"] = []any{"arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_other"}
+		}},
+		// WAF5
+		{"WAF5", "no redaction", "WafLogging", func(c *cfn.Template) {
+			delete(props(c, "WafLogging"), "RedactedFields")
+		}},
+		{"WAF5", "another header redacted", "WafLogging", func(c *cfn.Template) {
+			props(c, "WafLogging")["RedactedFields"] = []any{map[string]any{"SingleHeader": map[string]any{"Name": "cookie"}}}
+		}},
+		// COG1
+		{"COG1", "a machine client without a secret", "MachineClient", func(c *cfn.Template) {
+			props(c, "MachineClient")["GenerateSecret"] = false
+		}},
+		{"COG1", "secret left to the default", "TestClient", func(c *cfn.Template) {
+			delete(props(c, "TestClient"), "GenerateSecret")
+		}},
+		// COG2
+		{"COG2", "the web client allows the implicit grant", "WebClient", func(c *cfn.Template) {
+			props(c, "WebClient")["AllowedOAuthFlows"] = []any{"code", "implicit"}
+		}},
+		{"COG2", "a new implicit client", "ImplicitClient", func(c *cfn.Template) {
+			c.Resources["ImplicitClient"] = &cfn.Resource{Type: "AWS::Cognito::UserPoolClient", Properties: map[string]any{
+				"UserPoolId": ref("UserPool"), "AllowedOAuthFlows": "implicit",
+			}}
+		}},
+		// COG3
+		{"COG3", "a secret output", "MachineClientSecret", func(c *cfn.Template) {
+			c.Outputs["MachineClientSecret"] = map[string]any{"Value": map[string]any{"Fn::GetAtt": []any{"MachineClient", "ClientSecret"}}}
+		}},
+		{"COG3", "a secret inside an Fn::Sub", "TestClientCredentials", func(c *cfn.Template) {
+			c.Outputs["TestClientCredentials"] = map[string]any{"Value": sub("${TestClient}:${TestClient.ClientSecret}")}
+		}},
+		{"COG3", "a secret in an export, dotted GetAtt", "Credentials", func(c *cfn.Template) {
+			c.Outputs["Credentials"] = map[string]any{
+				"Value":  ref("MachineClient"),
+				"Export": map[string]any{"Name": map[string]any{"Fn::Join": []any{"-", []any{"x", map[string]any{"Fn::GetAtt": "MachineClient.ClientSecret"}}}}},
+			}
+		}},
+		// COG4
+		{"COG4", "self sign-up", "UserPool", func(c *cfn.Template) {
+			obj(props(c, "UserPool"), "AdminCreateUserConfig")["AllowAdminCreateUserOnly"] = false
+		}},
+		{"COG4", "sign-up left to the default", "UserPool", func(c *cfn.Template) {
+			delete(props(c, "UserPool"), "AdminCreateUserConfig")
+		}},
+		{"COG4", "short passwords", "UserPool", func(c *cfn.Template) {
+			obj(props(c, "UserPool"), "Policies", "PasswordPolicy")["MinimumLength"] = 8.0
+		}},
+		{"COG4", "no symbols", "UserPool", func(c *cfn.Template) {
+			delete(obj(props(c, "UserPool"), "Policies", "PasswordPolicy"), "RequireSymbols")
+		}},
+		// COG5
+		{"COG5", "no deletion protection", "UserPool", func(c *cfn.Template) {
+			props(c, "UserPool")["DeletionProtection"] = "INACTIVE"
+		}},
+		{"COG5", "deletion protection only outside production", "UserPool", func(c *cfn.Template) {
+			props(c, "UserPool")["DeletionProtection"] = ifProd("INACTIVE", "ACTIVE")
+		}},
+		{"COG5", "users deleted with the stack", "UserPool", func(c *cfn.Template) {
+			c.Resources["UserPool"].DeletionPolicy = "Delete"
 		}},
 	}
 	for _, g := range security.RequiredManagedRuleGroups {

@@ -6,12 +6,13 @@
 // the gateway's request id and the API's headers.
 //
 // It is quick (a dozen requests) and leaves nothing behind: the one order
-// it creates, it deletes. Without API_URL it runs against `make run`'s
+// it creates, it deletes. It acts as the caller of API_TOKEN. Without API_URL it runs against `make run`'s
 // local API, whose API Gateway stand-in must answer as the edge does, so a
 // stand-in that drifts from docs/edge.md fails here first.
 package smoke_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"testing"
@@ -19,8 +20,14 @@ import (
 	"github.com/go-sam-blueprint/orders/tests/localapi"
 )
 
-// baseURL is the API under test: API_URL, or a local API of the suite's own.
-var baseURL string
+var (
+	// baseURL is the API under test: API_URL, or a local API of the
+	// suite's own.
+	baseURL string
+	// token is a caller's access token with both scopes: API_TOKEN, or one
+	// of the local user pool's.
+	token string
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -29,6 +36,11 @@ func TestMain(m *testing.M) {
 func run(m *testing.M) int {
 	if baseURL = os.Getenv("API_URL"); baseURL != "" {
 		fmt.Fprintln(os.Stderr, "smoke: testing the API at", baseURL)
+		if token = os.Getenv("API_TOKEN"); token == "" {
+			fmt.Fprintln(os.Stderr, "smoke: with API_URL, set API_TOKEN to an access token with scopes orders/read and orders/write "+
+				"(scripts/token --stack <stack>: docs/auth.md)")
+			return 1
+		}
 		return m.Run()
 	}
 	dir, err := os.MkdirTemp("", "smoke")
@@ -48,6 +60,11 @@ func run(m *testing.M) int {
 		return 1
 	}
 	baseURL = r.URL
+	if token, err = r.Token(context.Background(), "alice"); err != nil {
+		fmt.Fprintln(os.Stderr, "smoke:", err)
+		_ = r.Stop()
+		return 1
+	}
 	code := m.Run()
 	if err := r.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "smoke: stop the local API:", err)

@@ -25,14 +25,24 @@ type answer struct {
 	body   []byte
 }
 
-// ask sends a request to the API under test, its answer checked against
-// api.yaml, and reads the answer.
+// ask sends a request to the API under test with the caller's token, its
+// answer checked against api.yaml, and reads the answer.
 func ask(t *testing.T, method, path, contentType, body string) answer {
+	t.Helper()
+	return askAs(t, "Bearer "+token, method, path, contentType, body)
+}
+
+// askAs is ask with authorization as the Authorization header; "" sends
+// none.
+func askAs(t *testing.T, authorization, method, path, contentType, body string) answer {
 	t.Helper()
 	req, err := http.NewRequestWithContext(context.Background(), method, baseURL+path, strings.NewReader(body))
 	require.NoError(t, err)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
 	}
 	resp, err := contract.Checked(t, baseURL).Do(req)
 	require.NoError(t, err, "%s %s", method, path)
@@ -66,28 +76,39 @@ func (a answer) problem(t *testing.T) api.Problem {
 // in x-amzn-ErrorType, which API Gateway sets on its own answers only.
 func TestWhoAnswers(t *testing.T) {
 	t.Parallel()
-	const edge = "MissingAuthenticationTokenException"
+	const (
+		noRoute = "MissingAuthenticationTokenException"
+		noToken = "UnauthorizedException"
+	)
+	bearer := "Bearer " + token
 	tests := []struct {
-		name, method, path string
-		status             int
-		errorType          string // x-amzn-ErrorType: set by the edge, empty from a function
-		allow              string
+		name, authorization, method, path string
+		status                            int
+		errorType                         string // x-amzn-ErrorType: set by the edge, empty from a function
+		allow                             string
 	}{
-		{"unknown path", http.MethodGet, "/api/nothing", http.StatusNotFound, edge, ""},
-		{"a method the docs lack", http.MethodPost, "/swagger", http.StatusNotFound, edge, ""},
-		{"a method the orders lack", http.MethodPut, "/api/orders", http.StatusMethodNotAllowed, "", "GET, POST"},
-		{"a trailing slash, routed, not redirected", http.MethodGet, "/api/orders/", http.StatusNotFound, "", ""},
-		{"an unknown order", http.MethodGet, "/api/orders/" + uuid.NewString(), http.StatusNotFound, "", ""},
+		// Without a token: an unknown route carrying one is answered
+		// otherwise by AWS, as a signature it cannot parse (docs/auth.md).
+		{"unknown path", "", http.MethodGet, "/api/nothing", http.StatusNotFound, noRoute, ""},
+		{"a method the docs lack", "", http.MethodPost, "/swagger", http.StatusNotFound, noRoute, ""},
+		{"no token", "", http.MethodGet, "/api/orders", http.StatusUnauthorized, noToken, ""},
+		{"a token the pool never issued", "Bearer not.a.token", http.MethodGet, "/api/orders", http.StatusUnauthorized, noToken, ""},
+		{"a method the orders lack", bearer, http.MethodPut, "/api/orders", http.StatusMethodNotAllowed, "", "GET, POST"},
+		{"a trailing slash, routed, not redirected", bearer, http.MethodGet, "/api/orders/", http.StatusNotFound, "", ""},
+		{"an unknown order", bearer, http.MethodGet, "/api/orders/" + uuid.NewString(), http.StatusNotFound, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			a := ask(t, tt.method, tt.path, "", "")
+			a := askAs(t, tt.authorization, tt.method, tt.path, "", "")
 			require.Equal(t, tt.status, a.status, "%s", a.body)
 			p := a.problem(t)
 			assert.Equal(t, "about:blank", p.Type)
 			assert.Equal(t, tt.errorType, a.header.Get("X-Amzn-ErrorType"))
 			assert.Equal(t, tt.allow, a.header.Get("Allow"))
+			if tt.status == http.StatusUnauthorized {
+				assert.Equal(t, "Bearer", a.header.Get("WWW-Authenticate"))
+			}
 		})
 	}
 }
@@ -154,7 +175,8 @@ func TestDocs(t *testing.T) {
 		}
 	}
 
-	served := ask(t, http.MethodGet, "/swagger.json", "", "")
+	// The docs are public: no token.
+	served := askAs(t, "", http.MethodGet, "/swagger.json", "", "")
 	require.Equal(t, http.StatusOK, served.status)
 	var doc struct {
 		Info struct {
@@ -166,7 +188,7 @@ func TestDocs(t *testing.T) {
 	assert.Equal(t, spec.Info.Version, doc.Info.Version, "the deployed spec is this commit's")
 	assert.ElementsMatch(t, want, slices.Collect(maps.Keys(doc.Paths)))
 
-	page := ask(t, http.MethodGet, "/swagger", "", "")
+	page := askAs(t, "", http.MethodGet, "/swagger", "", "")
 	require.Equal(t, http.StatusOK, page.status)
 	assert.Contains(t, page.header.Get("Content-Type"), "text/html")
 	assert.Contains(t, string(page.body), `id="swagger-ui"`)
@@ -178,7 +200,7 @@ func TestDocs(t *testing.T) {
 func TestOrderRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	c := contract.Client(t, baseURL)
+	c := contract.Client(t, baseURL, contract.Bearer(token))
 
 	key := uuid.NewString()
 	created, err := c.CreateOrderWithResponse(ctx, &api.CreateOrderParams{IdempotencyKey: &key},

@@ -67,7 +67,7 @@ export interface paths {
         };
         /**
          * List orders
-         * @description Returns one page of orders. Pass the `next_token` of a page to get the next one; a page with a `null` `next_token` is the last. Orders are not returned in any particular order.
+         * @description Returns one page of the caller's orders, newest first. Pass the `next_token` of a page to get the next one; a page with a `null` `next_token` is the last. A `next_token` works only for the caller it was given to.
          */
         get: operations["listOrders"];
         put?: never;
@@ -204,6 +204,26 @@ export interface components {
         };
     };
     responses: {
+        /** @description No token, or one that is malformed, expired, from another issuer, or without the operation's scope. API Gateway answers it. */
+        Unauthorized: {
+            headers: {
+                /** @description `Bearer`: send an access token. */
+                "WWW-Authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Unauthorized",
+                 *       "status": 401,
+                 *       "detail": "Unauthorized",
+                 *       "instance": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The request is malformed (for example not JSON, or a tampered `next_token`). */
         BadRequest: {
             headers: {
@@ -221,7 +241,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No order has this id. */
+        /** @description No order of the caller's has this id (another caller's order is not found either). */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -475,6 +495,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -513,6 +534,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -546,6 +568,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
@@ -577,6 +600,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedOrder"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];

@@ -10,8 +10,20 @@ export type Order = components["schemas"]["Order"];
 export type OrderPage = components["schemas"]["OrderPage"];
 export type Problem = components["schemas"]["Problem"];
 
-export function ordersClient(baseUrl: string) {
-  return createClient<paths>({ baseUrl });
+// Every orders operation wants an access token of the stack's Cognito user
+// pool. A browser app signs its user in through the pool's web client
+// (authorization code with PKCE, with a library such as oidc-client-ts)
+// and hands the access token here; the middleware sends it on every
+// request. getToken is called per request, so a refreshed token is used.
+export function ordersClient(baseUrl: string, getToken: () => Promise<string>) {
+  const client = createClient<paths>({ baseUrl });
+  client.use({
+    async onRequest({ request }) {
+      request.headers.set("Authorization", `Bearer ${await getToken()}`);
+      return request;
+    },
+  });
+  return client;
 }
 
 type Client = ReturnType<typeof ordersClient>;

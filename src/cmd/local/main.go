@@ -10,11 +10,17 @@
 // The function's log and metric lines go to stdout, as in Lambda; the
 // runner's own lines go to stderr.
 //
+// It stands in for the template's Cognito user pool too, on PORT+1, with
+// the users alice and bob: API Gateway's authorizer is emulated, so a
+// request needs a token as deployed.
+//
 // Usage: make run. PORT (3000; 0 picks a free port), TEMPLATE
 // (template.yaml), SPEC (api.yaml) and FLAGS_FILE (src/orders/flags.json)
 // override defaults. `local tables` (make tables) only creates the
 // template's tables in the DynamoDB that AWS_ENDPOINT_URL_DYNAMODB names,
-// for sam local and DynamoDB Local.
+// for sam local and DynamoDB Local. `local token` (make token) prints an
+// access token from the user pool of the make run on PORT: of user AS
+// (alice), with the scopes SCOPE (all).
 package main
 
 import (
@@ -61,6 +67,8 @@ func command() string {
 	switch {
 	case len(os.Args) > 1 && os.Args[1] == "tables":
 		return "make tables"
+	case len(os.Args) > 1 && os.Args[1] == "token":
+		return "make token"
 	case os.Getenv("EVENT") != "":
 		return "make invoke"
 	}
@@ -71,72 +79,118 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
-	templatePath := getenv("TEMPLATE", "template.yaml")
-	flagsPath := getenv("FLAGS_FILE", "src/orders/flags.json")
-	port := getenv("PORT", "3000")
-
-	tmpl, err := sam.Load(templatePath)
+	if len(os.Args) > 1 && os.Args[1] == "token" {
+		return tokenOnly(ctx)
+	}
+	tmpl, err := sam.Load(getenv("TEMPLATE", "template.yaml"))
 	if err != nil {
 		return err
 	}
-	if len(os.Args) > 1 && os.Args[1] == "tables" {
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == "tables":
 		return tablesOnly(ctx, tmpl)
+	case os.Getenv("EVENT") != "":
+		return invokeOnly(ctx, tmpl, os.Getenv("EVENT"))
 	}
-	event := os.Getenv("EVENT")
-	var listener net.Listener
-	if event == "" {
-		// Claim the port first, so that a busy port fails before anything starts.
-		listener, err = (&net.ListenConfig{}).Listen(ctx, "tcp", net.JoinHostPort("127.0.0.1", port))
-		if err != nil {
-			return fmt.Errorf("%w (set PORT to use another port)", err)
-		}
-		defer listener.Close()
-	}
+	return serveAPI(ctx, tmpl, getenv("PORT", "3000"))
+}
 
-	agentURL, stopAgent, err := startAgent(ctx, flagsPath)
+// serveAPI is make run: the API on port, until Ctrl-C.
+func serveAPI(ctx context.Context, tmpl *sam.Template, port string) error {
+	// Claim the port first, so that a busy port fails before anything starts.
+	listener, err := (&net.ListenConfig{}).Listen(ctx, "tcp", net.JoinHostPort("127.0.0.1", port))
+	if err != nil {
+		return fmt.Errorf("%w (set PORT to use another port)", err)
+	}
+	defer listener.Close()
+	pool, pools, err := startUserPool(ctx, tmpl, port)
 	if err != nil {
 		return err
 	}
-	defer stopAgent()
-	setDefault("APPCONFIG_AGENT_URL", agentURL)
-
-	dynamo, stopDynamo, err := localDynamoDB(ctx)
+	defer pool.Stop() //nolint:errcheck,contextcheck // Stop bounds its own shutdown; on the way out nothing is left to report to.
+	env, err := startEnvironment(ctx, tmpl)
 	if err != nil {
 		return err
 	}
-	defer stopDynamo()
-
-	xray, err := localXRay(ctx)
-	if err != nil {
-		return err
-	}
-	defer xray.Stop() //nolint:errcheck // stopping on the way out; nothing is left to report to.
-
-	if err := setFunctionEnv(tmpl); err != nil {
-		return err
-	}
-	if err := createTables(ctx, tmpl); err != nil {
-		return err
-	}
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	fns, err := newFunctions(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	if event != "" {
-		return invoke(ctx, fns, event)
-	}
-	h, err := fns.gateway(getenv("SPEC", "api.yaml"), tmpl)
+	defer env.stop()
+	h, err := env.fns.gateway(getenv("SPEC", "api.yaml"), tmpl, pools)
 	if err != nil {
 		return err
 	}
 	url := "http://" + listener.Addr().String()
-	fmt.Fprintf(os.Stderr, "Orders API on %s (try: curl %s/api/orders; docs: %s/swagger)\nDynamoDB: %s\nFeature flags: %s (edits apply within %s)\nX-Ray: %s\nCtrl-C stops it.\n",
-		url, url, url, dynamo, flagsPath, cfg.AppConfig.MaxAge, xray)
+	fmt.Fprintf(os.Stderr, "Orders API on %s (try: curl -H \"Authorization: Bearer $(make token)\" %s/api/orders; docs: %s/swagger)\n"+
+		"DynamoDB: %s\nFeature flags: %s (edits apply within %s)\nX-Ray: %s\n%s\nCtrl-C stops it.\n",
+		url, url, url, env.dynamo, env.flagsPath, env.cfg.AppConfig.MaxAge, env.xray, describePool(pool))
 	return serve(ctx, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, listener)
+}
+
+// invokeOnly is make invoke: one event through its function.
+func invokeOnly(ctx context.Context, tmpl *sam.Template, event string) error {
+	env, err := startEnvironment(ctx, tmpl)
+	if err != nil {
+		return err
+	}
+	defer env.stop()
+	return invoke(ctx, env.fns, event)
+}
+
+// environment is what the functions run in locally: the feature flags'
+// agent, a DynamoDB with the template's tables, an X-Ray daemon, and the
+// variables the template gives them.
+type environment struct {
+	fns       *functions
+	cfg       config.Config
+	flagsPath string
+	dynamo    string     // which DynamoDB, for the start-up lines
+	xray      xrayDaemon // where the trace documents go
+	stops     []func()
+}
+
+// startEnvironment starts what the functions need, then the functions.
+func startEnvironment(ctx context.Context, tmpl *sam.Template) (env *environment, err error) {
+	env = &environment{flagsPath: getenv("FLAGS_FILE", "src/orders/flags.json")}
+	defer func() {
+		if err != nil {
+			env.stop()
+		}
+	}()
+	agentURL, stopAgent, err := startAgent(ctx, env.flagsPath)
+	if err != nil {
+		return nil, err
+	}
+	env.stops = append(env.stops, stopAgent)
+	setDefault("APPCONFIG_AGENT_URL", agentURL)
+
+	dynamo, stopDynamo, err := localDynamoDB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	env.dynamo, env.stops = dynamo, append(env.stops, stopDynamo)
+	if env.xray, err = localXRay(ctx); err != nil {
+		return nil, err
+	}
+	env.stops = append(env.stops, func() { _ = env.xray.Stop() })
+
+	if err := setFunctionEnv(tmpl); err != nil {
+		return nil, err
+	}
+	if err := createTables(ctx, tmpl); err != nil {
+		return nil, err
+	}
+	if env.cfg, err = config.Load(); err != nil {
+		return nil, err
+	}
+	if env.fns, err = newFunctions(ctx, env.cfg); err != nil {
+		return nil, err
+	}
+	return env, nil
+}
+
+// stop stops what startEnvironment started, the last first.
+func (env *environment) stop() {
+	for i := len(env.stops) - 1; i >= 0; i-- {
+		env.stops[i]()
+	}
 }
 
 // functions are the template's functions, in this process: the orders
@@ -166,7 +220,7 @@ func newFunctions(ctx context.Context, cfg config.Config) (*functions, error) {
 // leaves out the docs operations), to each function of the template with
 // that function's timeout: the docs function serves the docs, and every
 // other function is the orders bootstrap, which serves every operation.
-func (f *functions) gateway(specPath string, tmpl *sam.Template) (http.Handler, error) {
+func (f *functions) gateway(specPath string, tmpl *sam.Template, pools map[string]gateway.UserPool) (http.Handler, error) {
 	spec, err := openapi3.NewLoader().LoadFromFile(specPath)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", specPath, err)
@@ -183,7 +237,7 @@ func (f *functions) gateway(specPath string, tmpl *sam.Template) (http.Handler, 
 		}
 		fns[id] = gateway.Function{Invoke: invoke, Timeout: timeout}
 	}
-	g, err := gateway.New(spec, gateway.Options{AccessLog: os.Stderr, Functions: fns})
+	g, err := gateway.New(spec, gateway.Options{AccessLog: os.Stderr, Functions: fns, UserPools: pools})
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,8 @@
 //     method is MISSING_AUTHENTICATION_TOKEN;
 //   - the payload limits: over 10 MB the front door answers 413 in plain
 //     text, and an event over Lambda's 6 MB gets 413 Request Too Long;
+//   - the Cognito user pool authorizers of the spec's security schemes,
+//     with the scopes each method names, against local user pools;
 //   - the request validators, when the spec turns them on;
 //   - the gateway responses of the spec, their headers and templates, and
 //     API Gateway's defaults for the others;
@@ -32,6 +34,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/go-sam-blueprint/orders/src/local/cognito"
 )
 
 // Invoke is a Lambda handler for REST proxy events.
@@ -58,6 +62,9 @@ type Options struct {
 	// IntegrationTimeout is how long API Gateway waits for a function:
 	// 29 s, its default, when zero.
 	IntegrationTimeout time.Duration
+	// UserPools stand in for the template's Cognito user pools, by
+	// logical id, as the authorizers' providerARNs name them.
+	UserPools map[string]UserPool
 }
 
 // Limits of API Gateway and Lambda that the stand-in keeps.
@@ -96,7 +103,11 @@ func New(spec *openapi3.T, opts Options) (*Gateway, error) {
 	if g.validators, err = requestValidators(spec); err != nil {
 		return nil, err
 	}
-	if g.routes, err = compileRoutes(spec); err != nil {
+	schemes, err := authorizers(spec, opts.UserPools)
+	if err != nil {
+		return nil, err
+	}
+	if g.routes, err = compileRoutes(spec, schemes); err != nil {
 		return nil, err
 	}
 	for _, rt := range g.routes {
@@ -137,11 +148,22 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.resource = rt.template
+	var claims cognito.Claims
+	if target.auth != nil {
+		var f *failure
+		if claims, f = target.auth.authorize(r); f != nil {
+			g.responses.write(w, req, *f)
+			return
+		}
+	}
 	if f := g.validators.check(target, r, params, body); f != nil {
 		g.responses.write(w, req, *f)
 		return
 	}
 	event := g.event(r, req, rt, params, body)
+	if claims != nil {
+		event.RequestContext.Authorizer = map[string]any{"claims": eventClaims(claims)}
+	}
 	if eventSize(event) > maxEvent {
 		writeRequestTooLong(w, req)
 		return

@@ -265,19 +265,23 @@ func TestGatewayResponsesOfAPIYAML(t *testing.T) {
 	require.NoError(t, json.Unmarshal(ext, &responses))
 
 	fn := &recorder{err: errors.New("boom")}
-	srv := newGateway(t, string(raw), fn, gateway.Options{})
-	for kind, req := range map[string][2]string{
-		"MISSING_AUTHENTICATION_TOKEN": {http.MethodGet, "/api/customers"},
-		"INTEGRATION_FAILURE":          {http.MethodGet, "/api/orders"},
+	pool := newPool(t, time.Now)
+	srv := newGateway(t, string(raw), fn, gateway.Options{UserPools: map[string]gateway.UserPool{"UserPool": pool}})
+	token := userToken(t, pool, "alice")
+	for kind, req := range map[string][3]string{
+		"MISSING_AUTHENTICATION_TOKEN": {http.MethodGet, "/api/customers", ""},
+		"UNAUTHORIZED":                 {http.MethodGet, "/api/orders", ""},
+		"INTEGRATION_FAILURE":          {http.MethodGet, "/api/orders", "Bearer " + token},
 	} {
 		want := responses[kind]
-		got := do(t, req[0], srv.URL+req[1], http.NoBody, nil)
+		got := do(t, req[0], srv.URL+req[1], http.NoBody, map[string]string{"Authorization": req[2]})
 		assert.Equal(t, want.StatusCode, strconv.Itoa(got.status), kind)
 		for key, value := range want.ResponseParameters {
 			name := strings.TrimPrefix(key, "gatewayresponse.header.")
 			assert.Equal(t, strings.Trim(value, "'"), got.header.Get(name), "%s: %s", kind, name)
 		}
-		wantBody := strings.ReplaceAll(want.ResponseTemplates["application/json"], "$context.requestId", got.header.Get("x-amzn-RequestId"))
+		wantBody := strings.NewReplacer("$context.requestId", got.header.Get("x-amzn-RequestId"),
+			"$context.error.message", "Unauthorized").Replace(want.ResponseTemplates["application/json"])
 		assert.JSONEq(t, wantBody, got.body, kind)
 	}
 }

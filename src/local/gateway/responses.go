@@ -38,6 +38,9 @@ var builtIns = map[string]builtIn{
 	// read, with 502 and a body of its own spacing.
 	"INTEGRATION_FAILURE": {http.StatusBadGateway, "Internal server error", "InternalServerErrorException", `{"message": "Internal server error"}`},
 	"INTEGRATION_TIMEOUT": {http.StatusGatewayTimeout, "Endpoint request timed out", "", ""},
+	// A Cognito authorizer's every failure; the error type is LocalStack's
+	// (no capture from AWS was found: docs/auth.md).
+	"UNAUTHORIZED": {http.StatusUnauthorized, "Unauthorized", "UnauthorizedException", ""},
 }
 
 // gatewayResponse is one entry of x-amazon-apigateway-gateway-responses.

@@ -25,7 +25,8 @@ type target struct {
 	function  string              // the logical id the integration names
 	operation *openapi3.Operation // nil for the any-method
 	pathItem  *openapi3.PathItem
-	validator string // the request validator in force; "" for none
+	validator string      // the request validator in force; "" for none
+	auth      *authorizer // the method's Cognito authorizer; nil for none
 }
 
 // integrationFunction finds the function an x-amazon-apigateway-
@@ -34,7 +35,7 @@ var integrationFunction = regexp.MustCompile(`\$\{(\w+)\.Arn\}`)
 
 // compileRoutes reads the resources and methods of spec, as API Gateway
 // imports them.
-func compileRoutes(spec *openapi3.T) ([]*route, error) {
+func compileRoutes(spec *openapi3.T, schemes map[string][]UserPool) ([]*route, error) {
 	defaultValidator, _ := spec.Extensions["x-amazon-apigateway-request-validator"].(string)
 	var routes []*route
 	for _, template := range spec.Paths.InMatchingOrder() {
@@ -46,7 +47,10 @@ func compileRoutes(spec *openapi3.T) ([]*route, error) {
 				return nil, err
 			}
 			validator, _ := ext["x-amazon-apigateway-request-validator"].(string)
-			rt.methods["ANY"] = &target{function: fn, pathItem: item, validator: orDefault(validator, defaultValidator)}
+			rt.methods["ANY"] = &target{
+				function: fn, pathItem: item, validator: orDefault(validator, defaultValidator),
+				auth: authorizerOf(methodSecurity(ext["security"], spec), schemes),
+			}
 		}
 		for method, op := range item.Operations() {
 			fn, err := function(template, method, op.Extensions)
@@ -54,7 +58,10 @@ func compileRoutes(spec *openapi3.T) ([]*route, error) {
 				return nil, err
 			}
 			validator, _ := op.Extensions["x-amazon-apigateway-request-validator"].(string)
-			rt.methods[method] = &target{function: fn, operation: op, pathItem: item, validator: orDefault(validator, defaultValidator)}
+			rt.methods[method] = &target{
+				function: fn, operation: op, pathItem: item, validator: orDefault(validator, defaultValidator),
+				auth: authorizerOf(methodSecurity(op.Security, spec), schemes),
+			}
 		}
 		routes = append(routes, rt)
 	}

@@ -169,6 +169,16 @@ func (t *Template) resources(typ string) iter.Seq2[string, *Resource] {
 	}
 }
 
+// UserPools returns the logical ids of the template's Cognito user pools,
+// in order.
+func (t *Template) UserPools() []string {
+	var ids []string
+	for id := range t.resources("AWS::Cognito::UserPool") {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // Tables returns the template's AWS::DynamoDB::Table resources, by logical id.
 func (t *Template) Tables() ([]Table, error) {
 	var tables []Table

@@ -1,9 +1,12 @@
 package dynamo
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
@@ -11,53 +14,81 @@ import (
 	"github.com/go-sam-blueprint/orders/src/orders"
 )
 
-// A page token is the base64url (unpadded) JSON {"id":"<uuid>"} of the last
-// evaluated key. Clients treat it as opaque; the service accepts only tokens
-// of exactly that shape, so a malformed or edited token is refused rather
-// than sent to DynamoDB.
+// A page token is the base64url (unpadded) JSON of where the last page of
+// an owner's orders stopped, {"id":"<uuid>","created_at":"<time>","owner":
+// "<fingerprint>"}: the last evaluated key of the index, less the owner,
+// who is the caller's own on every request, plus a fingerprint of the
+// owner it was issued to. Clients treat it as opaque; the service accepts
+// only tokens of exactly that shape, issued to the caller, so a malformed,
+// edited or borrowed token is refused rather than sent to DynamoDB.
 //
-// It is not signed: a well-formed token only chooses where a Scan starts,
-// which reveals nothing a first page would not, so a signature would add a
-// secret to manage and no protection.
+// It is not signed: the owner of the query is always the caller, so a
+// well-formed token only chooses where in the caller's own orders a page
+// starts, which reveals nothing; a signature would add a secret to manage
+// and no protection.
 
 // maxPageTokenLen is the longest token the service issues, with room to spare.
-const maxPageTokenLen = 128
+const maxPageTokenLen = 256
 
 type pageKey struct {
-	ID string `json:"id"`
+	ID        string `json:"id"`
+	CreatedAt string `json:"created_at"`
+	Owner     string `json:"owner"`
 }
 
-func encodePageToken(lastKey map[string]types.AttributeValue) (string, error) {
+// fingerprint names owner in a token without spelling it out.
+func fingerprint(owner orders.Owner) string {
+	sum := sha256.Sum256([]byte(owner))
+	return hex.EncodeToString(sum[:8])
+}
+
+// encodePageToken is the token of the page after lastKey, a key of the
+// owner index, for owner.
+func encodePageToken(owner orders.Owner, lastKey map[string]types.AttributeValue) (string, error) {
 	id, err := stringAttr(lastKey, attrID)
 	if err != nil {
 		return "", fmt.Errorf("last evaluated key: %w", err)
 	}
-	raw, err := json.Marshal(pageKey{ID: id})
+	created, err := stringAttr(lastKey, attrCreatedAt)
+	if err != nil {
+		return "", fmt.Errorf("last evaluated key: %w", err)
+	}
+	raw, err := json.Marshal(pageKey{ID: id, CreatedAt: created, Owner: fingerprint(owner)})
 	if err != nil {
 		return "", fmt.Errorf("encode page token: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(raw), nil
 }
 
-func decodePageToken(token string) (uuid.UUID, error) {
+// decodePageToken returns the exclusive start key that token, issued to
+// owner, stands for.
+func decodePageToken(owner orders.Owner, token string) (map[string]types.AttributeValue, error) {
 	if len(token) > maxPageTokenLen {
-		return uuid.Nil, fmt.Errorf("%w: too long", orders.ErrInvalidPageToken)
+		return nil, fmt.Errorf("%w: too long", orders.ErrInvalidPageToken)
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil {
-		return uuid.Nil, fmt.Errorf("%w: not base64url", orders.ErrInvalidPageToken)
+		return nil, fmt.Errorf("%w: not base64url", orders.ErrInvalidPageToken)
 	}
 	var k pageKey
 	if err := json.Unmarshal(raw, &k); err != nil {
-		return uuid.Nil, fmt.Errorf("%w: not a page key", orders.ErrInvalidPageToken)
+		return nil, fmt.Errorf("%w: not a page key", orders.ErrInvalidPageToken)
+	}
+	if k.Owner != fingerprint(owner) {
+		return nil, fmt.Errorf("%w: issued to another caller", orders.ErrInvalidPageToken)
 	}
 	id, err := uuid.Parse(k.ID)
 	if err != nil || k.ID != id.String() {
-		return uuid.Nil, fmt.Errorf("%w: not an order id", orders.ErrInvalidPageToken)
+		return nil, fmt.Errorf("%w: not an order id", orders.ErrInvalidPageToken)
 	}
+	created, err := time.Parse(createdAtLayout, k.CreatedAt)
+	if err != nil || created.Format(createdAtLayout) != k.CreatedAt {
+		return nil, fmt.Errorf("%w: not a creation time", orders.ErrInvalidPageToken)
+	}
+	start := ownerKey(owner, id, created)
 	// Only a token that encodes back to itself is one the service issued.
-	if again, _ := encodePageToken(key(id)); again != token {
-		return uuid.Nil, fmt.Errorf("%w: not canonical", orders.ErrInvalidPageToken)
+	if again, _ := encodePageToken(owner, start); again != token {
+		return nil, fmt.Errorf("%w: not canonical", orders.ErrInvalidPageToken)
 	}
-	return id, nil
+	return start, nil
 }

@@ -1,8 +1,9 @@
 // Package dynamo keeps orders in an Amazon DynamoDB table: the orders
 // domain's Store.
 //
-// The table is keyed by the string attribute "id" (see template.yaml, the
-// one place where its key schema is defined). Items are mapped by hand rather
+// The table is keyed by the string attribute "id", and its index OwnerIndex
+// by "owner" and "created_at" (see template.yaml, the one place where its
+// key schemas are defined). Items are mapped by hand rather
 // than by reflection: the mapping is small, explicit and cheap. DynamoDB's
 // failures leave this package as the domain's errors (errors.go).
 package dynamo
@@ -23,21 +24,33 @@ import (
 	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
 )
 
-// Attribute names of an order item, kept as the Python cookbook stores them.
+// Attribute names of an order item, kept as the Python cookbook stores
+// them, and its owner's.
 const (
 	attrID        = "id"
+	attrOwner     = "owner"
 	attrName      = "name"
 	attrItemCount = "item_count"
 	attrCreatedAt = "created_at"
 	attrPremium   = "premium"
 )
 
+// createdAtLayout writes creation times at a fixed width, to the
+// millisecond, so that their order as strings, by which the owner index
+// sorts, is their order in time.
+const createdAtLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// OwnerIndex is the table's global secondary index of each owner's
+// orders, newest first: partition key "owner", sort key "created_at"
+// (template.yaml defines it; tests/infrastructure holds the two together).
+const OwnerIndex = "ByOwner"
+
 // API is the part of the DynamoDB client that Store uses.
 type API interface {
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
-	Scan(ctx context.Context, in *dynamodb.ScanInput, opts ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
 var _ API = (*dynamodb.Client)(nil)
@@ -108,8 +121,9 @@ func (s *Store) Create(ctx context.Context, o orders.Order, req idempotency.Requ
 }
 
 // Get reads an order with a strongly consistent read, so that an order is
-// found right after it was created.
-func (s *Store) Get(ctx context.Context, id uuid.UUID) (orders.Order, error) {
+// found right after it was created. Another owner's order is not found:
+// the read costs the same, and the answer tells nothing.
+func (s *Store) Get(ctx context.Context, owner orders.Owner, id uuid.UUID) (orders.Order, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      &s.table,
 		Key:            key(id),
@@ -121,17 +135,27 @@ func (s *Store) Get(ctx context.Context, id uuid.UUID) (orders.Order, error) {
 	if out.Item == nil {
 		return orders.Order{}, fmt.Errorf("order %s: %w", id, orders.ErrNotFound)
 	}
-	return unmarshal(out.Item)
+	o, err := unmarshal(out.Item)
+	if err != nil {
+		return orders.Order{}, err
+	}
+	if o.Owner != owner {
+		return orders.Order{}, fmt.Errorf("order %s: %w", id, orders.ErrNotFound)
+	}
+	return o, nil
 }
 
-// Delete removes an order in one conditional call: the condition tells a
-// missing order apart, and ALL_OLD returns the order as it was.
-func (s *Store) Delete(ctx context.Context, id uuid.UUID) (orders.Order, error) {
+// Delete removes an order in one conditional call: the condition, that
+// the order exists and is owner's, tells a missing or another's order
+// apart, which stays; ALL_OLD returns the order as it was.
+func (s *Store) Delete(ctx context.Context, owner orders.Owner, id uuid.UUID) (orders.Order, error) {
 	out, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:           &s.table,
-		Key:                 key(id),
-		ConditionExpression: aws.String("attribute_exists(" + attrID + ")"),
-		ReturnValues:        types.ReturnValueAllOld,
+		TableName:                 &s.table,
+		Key:                       key(id),
+		ConditionExpression:       aws.String("#owner = :owner"),
+		ExpressionAttributeNames:  map[string]string{"#owner": attrOwner},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":owner": &types.AttributeValueMemberS{Value: string(owner)}},
+		ReturnValues:              types.ReturnValueAllOld,
 	})
 	if _, missing := errors.AsType[*types.ConditionalCheckFailedException](err); missing {
 		return orders.Order{}, fmt.Errorf("order %s: %w", id, orders.ErrNotFound)
@@ -142,18 +166,27 @@ func (s *Store) Delete(ctx context.Context, id uuid.UUID) (orders.Order, error) 
 	return unmarshal(out.Attributes)
 }
 
-// List reads one page of a Scan. The page token is an opaque encoding of the
-// last evaluated key; see pageToken.
-func (s *Store) List(ctx context.Context, limit int, token string) (orders.Page, error) {
-	in := &dynamodb.ScanInput{TableName: &s.table, Limit: aws.Int32(int32(limit))} //nolint:gosec // The domain bounds it to 1..orders.MaxPageSize.
+// List reads one page of owner's orders, newest first, with a Query of
+// the owner index: it reads only owner's items. The page token is an
+// opaque encoding of the last evaluated key; see pagetoken.go.
+func (s *Store) List(ctx context.Context, owner orders.Owner, limit int, token string) (orders.Page, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		IndexName:                 aws.String(OwnerIndex),
+		KeyConditionExpression:    aws.String("#owner = :owner"),
+		ExpressionAttributeNames:  map[string]string{"#owner": attrOwner},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":owner": &types.AttributeValueMemberS{Value: string(owner)}},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(int32(limit)), //nolint:gosec // The domain bounds it to 1..orders.MaxPageSize.
+	}
 	if token != "" {
-		startID, err := decodePageToken(token)
+		start, err := decodePageToken(owner, token)
 		if err != nil {
 			return orders.Page{}, err
 		}
-		in.ExclusiveStartKey = key(startID)
+		in.ExclusiveStartKey = start
 	}
-	out, err := s.db.Scan(ctx, in)
+	out, err := s.db.Query(ctx, in)
 	if err != nil {
 		return orders.Page{}, translate(ctx, err)
 	}
@@ -166,7 +199,7 @@ func (s *Store) List(ctx context.Context, limit int, token string) (orders.Page,
 		page.Orders = append(page.Orders, o)
 	}
 	if len(out.LastEvaluatedKey) > 0 {
-		next, err := encodePageToken(out.LastEvaluatedKey)
+		next, err := encodePageToken(owner, out.LastEvaluatedKey)
 		if err != nil {
 			return orders.Page{}, err
 		}
@@ -179,12 +212,23 @@ func key(id uuid.UUID) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{attrID: &types.AttributeValueMemberS{Value: id.String()}}
 }
 
+// ownerKey is the key of an order in the owner index: the index's keys
+// and the table's.
+func ownerKey(owner orders.Owner, id uuid.UUID, created time.Time) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		attrID:        &types.AttributeValueMemberS{Value: id.String()},
+		attrOwner:     &types.AttributeValueMemberS{Value: string(owner)},
+		attrCreatedAt: &types.AttributeValueMemberS{Value: created.UTC().Format(createdAtLayout)},
+	}
+}
+
 func marshal(o orders.Order) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
 		attrID:        &types.AttributeValueMemberS{Value: o.ID.String()},
+		attrOwner:     &types.AttributeValueMemberS{Value: string(o.Owner)},
 		attrName:      &types.AttributeValueMemberS{Value: o.CustomerName},
 		attrItemCount: &types.AttributeValueMemberN{Value: strconv.Itoa(o.ItemCount)},
-		attrCreatedAt: &types.AttributeValueMemberS{Value: o.CreatedAt.UTC().Format(time.RFC3339Nano)},
+		attrCreatedAt: &types.AttributeValueMemberS{Value: o.CreatedAt.UTC().Format(createdAtLayout)},
 		attrPremium:   &types.AttributeValueMemberBOOL{Value: o.Premium},
 	}
 }
@@ -200,6 +244,9 @@ func unmarshal(item map[string]types.AttributeValue) (orders.Order, error) {
 		o.ID, err = uuid.Parse(idText)
 		errs = append(errs, err)
 	}
+	owner, err := stringAttr(item, attrOwner)
+	errs = append(errs, err)
+	o.Owner = orders.Owner(owner)
 	o.CustomerName, err = stringAttr(item, attrName)
 	errs = append(errs, err)
 	count, err := numberAttr(item, attrItemCount)

@@ -24,9 +24,11 @@ import (
 // DynamoDB semantics are covered by tests/integration against moto_server.
 type fakeDB struct {
 	dynamo.API
-	item map[string]types.AttributeValue
-	err  error
-	txs  []*dynamodb.TransactWriteItemsInput
+	item    map[string]types.AttributeValue
+	err     error
+	txs     []*dynamodb.TransactWriteItemsInput
+	deletes []*dynamodb.DeleteItemInput
+	queries []*dynamodb.QueryInput
 }
 
 func (f *fakeDB) TransactWriteItems(_ context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
@@ -38,18 +40,24 @@ func (f *fakeDB) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynam
 	return &dynamodb.GetItemOutput{Item: f.item}, f.err
 }
 
-func (f *fakeDB) DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+func (f *fakeDB) DeleteItem(_ context.Context, in *dynamodb.DeleteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	f.deletes = append(f.deletes, in)
 	return &dynamodb.DeleteItemOutput{Attributes: f.item}, f.err
 }
 
-func (f *fakeDB) Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
-	return &dynamodb.ScanOutput{Items: []map[string]types.AttributeValue{f.item}}, f.err
+func (f *fakeDB) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	f.queries = append(f.queries, in)
+	return &dynamodb.QueryOutput{Items: []map[string]types.AttributeValue{f.item}}, f.err
 }
 
 func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 func n(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
 
-const id = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+const (
+	id                   = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+	alice   orders.Owner = "4f1c2a6e-1b7d-4c0e-9a55-3c2d7e8f9a01"
+	mallory orders.Owner = "9z9z9z9z9z9z9z9z9z9z9z9z9z"
+)
 
 func newStore(t *testing.T, db dynamo.API) *dynamo.Store {
 	t.Helper()
@@ -77,7 +85,7 @@ func TestNewStoreNeedsClientTableAndRecords(t *testing.T) {
 
 func TestMalformedItemsAreErrors(t *testing.T) {
 	t.Parallel()
-	good := map[string]types.AttributeValue{"id": s(id), "name": s("Ada"), "item_count": n("3"), "created_at": s("2026-11-26T12:00:00Z")}
+	good := map[string]types.AttributeValue{"id": s(id), "owner": s(string(alice)), "name": s("Ada"), "item_count": n("3"), "created_at": s("2026-11-26T12:00:00.000Z")}
 	with := func(k string, v types.AttributeValue) map[string]types.AttributeValue {
 		item := map[string]types.AttributeValue{}
 		for key, val := range good {
@@ -98,20 +106,21 @@ func TestMalformedItemsAreErrors(t *testing.T) {
 		"count not an integer":  with("item_count", n("1.5")),
 		"created_at not a time": with("created_at", s("yesterday")),
 		"created_at missing":    with("created_at", nil),
+		"owner missing":         with("owner", nil),
 	}
 	for name, item := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			store := newStore(t, &fakeDB{item: item})
-			_, err := store.Get(context.Background(), uuid.MustParse(id))
+			_, err := store.Get(context.Background(), alice, uuid.MustParse(id))
 			require.Error(t, err)
 			require.NotErrorIs(t, err, orders.ErrNotFound)
-			_, err = store.List(context.Background(), 10, "")
+			_, err = store.List(context.Background(), alice, 10, "")
 			require.Error(t, err)
 		})
 	}
 	store := newStore(t, &fakeDB{item: good})
-	o, err := store.Get(context.Background(), uuid.MustParse(id))
+	o, err := store.Get(context.Background(), alice, uuid.MustParse(id))
 	require.NoError(t, err)
 	assert.Equal(t, "Ada", o.CustomerName)
 	assert.Equal(t, 3, o.ItemCount)
@@ -120,7 +129,7 @@ func TestMalformedItemsAreErrors(t *testing.T) {
 func TestDeleteOfMissingOrderIsNotFound(t *testing.T) {
 	t.Parallel()
 	store := newStore(t, &fakeDB{err: &types.ConditionalCheckFailedException{}})
-	_, err := store.Delete(context.Background(), uuid.MustParse(id))
+	_, err := store.Delete(context.Background(), alice, uuid.MustParse(id))
 	require.ErrorIs(t, err, orders.ErrNotFound)
 }
 
@@ -128,10 +137,10 @@ func TestClientErrorsAreWrapped(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("boom")
 	store := newStore(t, &fakeDB{err: boom})
-	_, err := store.Delete(context.Background(), uuid.MustParse(id))
+	_, err := store.Delete(context.Background(), alice, uuid.MustParse(id))
 	require.ErrorIs(t, err, boom)
 	assert.Contains(t, err.Error(), id)
-	_, err = store.Get(context.Background(), uuid.MustParse(id))
+	_, err = store.Get(context.Background(), alice, uuid.MustParse(id))
 	require.ErrorIs(t, err, boom)
 }
 
@@ -141,7 +150,7 @@ func TestCreateIsOneTransaction(t *testing.T) {
 	t.Parallel()
 	db := &fakeDB{}
 	store := newStore(t, db)
-	o := orders.Order{ID: uuid.MustParse(id), CustomerName: "Ada", ItemCount: 3, CreatedAt: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+	o := orders.Order{ID: uuid.MustParse(id), Owner: alice, CustomerName: "Ada", ItemCount: 3, CreatedAt: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
 	got, replayed, err := store.Create(context.Background(), o, idempotency.NewRequest("createOrder", "k", []byte("p")))
 	require.NoError(t, err)
 	assert.False(t, replayed)
@@ -155,6 +164,43 @@ func TestCreateIsOneTransaction(t *testing.T) {
 	assert.Equal(t, "attribute_not_exists(id)", *order.ConditionExpression)
 	assert.Equal(t, "idempotency", *record.TableName)
 	assert.Equal(t, &types.AttributeValueMemberM{Value: order.Item}, record.Item["result"], "a replay answers with the order's item")
+	assert.Equal(t, s(string(alice)), order.Item["owner"])
+	assert.Equal(t, s("2026-11-26T12:00:00.000Z"), order.Item["created_at"], "fixed width: the owner index sorts by it as text")
+}
+
+// Another owner's order is not theirs to read or delete: a read finds it
+// and says it is not found; a delete's condition leaves it be.
+func TestOrdersAreTheirOwners(t *testing.T) {
+	t.Parallel()
+	item := map[string]types.AttributeValue{"id": s(id), "owner": s(string(alice)), "name": s("Ada"), "item_count": n("3"), "created_at": s("2026-11-26T12:00:00.000Z")}
+	_, err := newStore(t, &fakeDB{item: item}).Get(context.Background(), mallory, uuid.MustParse(id))
+	require.ErrorIs(t, err, orders.ErrNotFound)
+
+	db := &fakeDB{err: &types.ConditionalCheckFailedException{}}
+	_, err = newStore(t, db).Delete(context.Background(), mallory, uuid.MustParse(id))
+	require.ErrorIs(t, err, orders.ErrNotFound)
+	require.Len(t, db.deletes, 1)
+	del := db.deletes[0]
+	assert.Equal(t, "#owner = :owner", *del.ConditionExpression)
+	assert.Equal(t, s(string(mallory)), del.ExpressionAttributeValues[":owner"])
+}
+
+// A list is one Query of the owner index, newest first: it reads the
+// caller's items only, never the table.
+func TestListQueriesTheOwnersOrders(t *testing.T) {
+	t.Parallel()
+	item := map[string]types.AttributeValue{"id": s(id), "owner": s(string(alice)), "name": s("Ada"), "item_count": n("3"), "created_at": s("2026-11-26T12:00:00.000Z")}
+	db := &fakeDB{item: item}
+	page, err := newStore(t, db).List(context.Background(), alice, 10, "")
+	require.NoError(t, err)
+	require.Len(t, page.Orders, 1)
+	require.Len(t, db.queries, 1)
+	q := db.queries[0]
+	assert.Equal(t, dynamo.OwnerIndex, *q.IndexName)
+	assert.Equal(t, "#owner = :owner", *q.KeyConditionExpression)
+	assert.Equal(t, s(string(alice)), q.ExpressionAttributeValues[":owner"])
+	assert.False(t, *q.ScanIndexForward, "newest first")
+	assert.EqualValues(t, 10, *q.Limit)
 }
 
 // recordCondition fails a create's transaction on its idempotency record.
@@ -167,7 +213,7 @@ func recordCondition(record map[string]types.AttributeValue) error {
 func TestCreateAnswersFromTheRecord(t *testing.T) {
 	t.Parallel()
 	req := idempotency.NewRequest("createOrder", "k", []byte("p"))
-	first := map[string]types.AttributeValue{"id": s(id), "name": s("Ada"), "item_count": n("3"), "created_at": s("2026-11-26T12:00:00Z")}
+	first := map[string]types.AttributeValue{"id": s(id), "owner": s(string(alice)), "name": s("Ada"), "item_count": n("3"), "created_at": s("2026-11-26T12:00:00.000Z")}
 	stored := map[string]types.AttributeValue{"payload_hash": s(req.PayloadHash), "result": &types.AttributeValueMemberM{Value: first}}
 	reused := map[string]types.AttributeValue{"payload_hash": s("another"), "result": &types.AttributeValueMemberM{Value: first}}
 	notAnOrder := map[string]types.AttributeValue{"payload_hash": s(req.PayloadHash), "result": s("x")}
@@ -223,7 +269,7 @@ func TestFailuresBecomeTheDomainsErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			store := newStore(t, &fakeDB{err: tt.err})
-			_, err := store.Get(context.Background(), uuid.MustParse(id))
+			_, err := store.Get(context.Background(), alice, uuid.MustParse(id))
 			require.ErrorIs(t, err, tt.want)
 			_, _, err = store.Create(context.Background(), orders.Order{ID: uuid.New()}, idempotency.NewRequest("op", "", nil))
 			require.ErrorIs(t, err, tt.want)
@@ -245,7 +291,7 @@ func TestCallsCutShortByTheDeadline(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	reset := errors.New("connection reset")
-	_, err := newStore(t, &fakeDB{err: reset}).Get(ctx, uuid.MustParse(id))
+	_, err := newStore(t, &fakeDB{err: reset}).Get(ctx, alice, uuid.MustParse(id))
 	require.ErrorIs(t, err, context.Canceled)
 	require.ErrorIs(t, err, reset)
 }

@@ -33,6 +33,13 @@ var answers = []struct {
 	match  func(error) bool
 	answer func(error) problem.Problem
 }{
+	// Only reached when the edge let a request through without a verified
+	// caller (an API deployed without its authorizer, or sam local
+	// start-api, which runs no Cognito authorizer): no one owns anything.
+	{is(orders.ErrNoOwner), always(problem.Problem{
+		Type: problem.TypeBlank, Title: http.StatusText(http.StatusUnauthorized), Status: http.StatusUnauthorized,
+		Detail: "send an access token of the API's user pool", Challenge: "Bearer",
+	})},
 	{is(orders.ErrNotFound), always(problem.Status(http.StatusNotFound, "no order has this id"))},
 	{is(orders.ErrInvalidPageToken), always(problem.New(http.StatusBadRequest, typeInvalidPageToken, "The next_token is not valid.",
 		"next_token must be a next_token this API returned, unchanged; start again without it"))},

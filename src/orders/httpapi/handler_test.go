@@ -20,6 +20,7 @@ import (
 	"github.com/go-sam-blueprint/orders/src/orders"
 	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
 	"github.com/go-sam-blueprint/orders/src/orders/orderstest"
+	"github.com/go-sam-blueprint/orders/src/platform/caller"
 	"github.com/go-sam-blueprint/orders/src/platform/logging"
 )
 
@@ -42,7 +43,7 @@ type fixture struct {
 func newFixture(t *testing.T, level slog.Level) *fixture {
 	t.Helper()
 	f := &fixture{store: orderstest.NewStore(), log: &bytes.Buffer{}}
-	f.store.Add(orders.Order{ID: uuid.MustParse(knownID), CustomerName: "Grace", ItemCount: 2, CreatedAt: created})
+	f.store.Add(orders.Order{ID: uuid.MustParse(knownID), Owner: orderstest.Alice, CustomerName: "Grace", ItemCount: 2, CreatedAt: created})
 	svc, err := orders.NewService(f.store, orders.WithClock(func() time.Time { return created }))
 	require.NoError(t, err)
 	f.h, err = httpapi.New(svc, logging.New(f.log, level))
@@ -56,14 +57,37 @@ func newHandler(t *testing.T) (http.Handler, *orderstest.Store) {
 	return f.h, f.store
 }
 
+// serve sends a request as alice, whose token API Gateway verified.
 func serve(h http.Handler, method, target, contentType, body string) *httptest.ResponseRecorder {
+	return serveAs(h, orderstest.Alice, method, target, contentType, body)
+}
+
+// serveAs sends a request as owner; "" sends it with no verified caller.
+func serveAs(h http.Handler, owner orders.Owner, method, target, contentType, body string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	if owner != "" {
+		req = req.WithContext(caller.NewContext(req.Context(), claimsOf(owner)))
+	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec
+}
+
+// claimsOf are the claims API Gateway passes for owner's access token.
+func claimsOf(owner orders.Owner) caller.Claims {
+	return caller.Claims{"sub": string(owner), "scope": "orders/read orders/write", "token_use": "access"}
+}
+
+// authorizerOf is an event's requestContext.authorizer for owner's token.
+func authorizerOf(owner orders.Owner) map[string]any {
+	claims := map[string]any{}
+	for k, v := range claimsOf(owner) {
+		claims[k] = v
+	}
+	return map[string]any{"claims": claims}
 }
 
 func decodeProblem(t *testing.T, rec *httptest.ResponseRecorder) api.Problem {
@@ -316,4 +340,44 @@ func TestNewNeedsServiceAndLogger(t *testing.T) {
 	require.NoError(t, err)
 	_, err = httpapi.New(svc, nil)
 	require.Error(t, err)
+}
+
+// Without a caller that API Gateway verified (an API deployed without its
+// authorizer, sam local start-api), every operation is refused, and
+// nothing is stored or read.
+func TestOperationsNeedAVerifiedCaller(t *testing.T) {
+	t.Parallel()
+	h, store := newHandler(t)
+	tests := []struct{ method, target, body string }{
+		{http.MethodPost, "/api/orders", `{"customer_name":"Ada","order_item_count":1}`},
+		{http.MethodGet, "/api/orders", ""},
+		{http.MethodGet, "/api/orders/" + knownID, ""},
+		{http.MethodDelete, "/api/orders/" + knownID, ""},
+	}
+	for _, tt := range tests {
+		rec := serveAs(h, "", tt.method, tt.target, "application/json", tt.body)
+		require.Equal(t, http.StatusUnauthorized, rec.Code, "%s %s: %s", tt.method, tt.target, rec.Body)
+		assert.Equal(t, "Bearer", rec.Header().Get("WWW-Authenticate"))
+		p := decodeProblem(t, rec)
+		assert.Equal(t, "about:blank", p.Type)
+	}
+	assert.Equal(t, 1, store.Len(), "nothing stored, nothing deleted")
+	rec := serveAs(h, "no#such:owner", http.MethodGet, "/api/orders", "", "")
+	assert.Equal(t, http.StatusUnauthorized, rec.Code, "a subject no key can hold is no caller")
+}
+
+// An order is its owner's: to anyone else it does not exist.
+func TestOrdersAreTheirOwners(t *testing.T) {
+	t.Parallel()
+	h, store := newHandler(t)
+	for _, method := range []string{http.MethodGet, http.MethodDelete} {
+		rec := serveAs(h, orderstest.Bob, method, "/api/orders/"+knownID, "", "")
+		assert.Equal(t, http.StatusNotFound, rec.Code, "%s: %s", method, rec.Body)
+		assert.Equal(t, http.StatusText(http.StatusNotFound), decodeProblem(t, rec).Title)
+	}
+	assert.Equal(t, 1, store.Len(), "alice's order is still there")
+
+	rec := serveAs(h, orderstest.Bob, http.MethodGet, "/api/orders", "", "")
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.JSONEq(t, `{"orders":[],"next_token":null}`, rec.Body.String(), "bob lists none of alice's")
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/src/api"
+	"github.com/go-sam-blueprint/orders/src/orders/orderstest"
 	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
 	"github.com/go-sam-blueprint/orders/src/platform/logging"
 	"github.com/go-sam-blueprint/orders/src/platform/metrics"
@@ -259,7 +260,9 @@ func hostileEvent(method, path string, query, headers map[string]string, body st
 		HTTPMethod: method, Path: path, Body: body,
 		Headers: headers, MultiValueHeaders: multiHeaders,
 		QueryStringParameters: query, MultiValueQueryStringParameters: multiQuery,
-		RequestContext: events.APIGatewayProxyRequestContext{RequestID: "hostile-" + uuid.NewString(), Stage: "dev"},
+		RequestContext: events.APIGatewayProxyRequestContext{
+			RequestID: "hostile-" + uuid.NewString(), Stage: "dev", Authorizer: authorizerOf(orderstest.Alice),
+		},
 	}
 }
 
@@ -296,7 +299,7 @@ func checkStoredVerbatim(t *testing.T, f *fixture, tc hostileCase, body string) 
 	var o api.Order
 	require.NoError(t, json.Unmarshal([]byte(body), &o), body)
 	assert.Equal(t, tc.customerName, o.Name, "the name is returned exactly as sent")
-	stored, err := f.store.Get(context.Background(), o.Id)
+	stored, err := f.store.Get(context.Background(), orderstest.Alice, o.Id)
 	require.NoError(t, err)
 	assert.Equal(t, tc.customerName, stored.CustomerName, "the name is stored exactly as sent")
 }

@@ -14,10 +14,13 @@ import (
 
 	"github.com/go-sam-blueprint/orders/src/api"
 	"github.com/go-sam-blueprint/orders/src/orders"
+	"github.com/go-sam-blueprint/orders/src/orders/orderstest"
+	"github.com/go-sam-blueprint/orders/src/platform/caller"
 )
 
 func create(h http.Handler, key, body string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodPost, "/api/orders", strings.NewReader(body))
+	req = req.WithContext(caller.NewContext(req.Context(), claimsOf(orderstest.Alice)))
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
 	}

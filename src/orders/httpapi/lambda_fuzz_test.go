@@ -211,6 +211,7 @@ func FuzzLambda(f *testing.F) {
 				HTTPMethod:   method,
 				Stage:        "dev",
 				DomainName:   "abc123.execute-api.us-east-1.amazonaws.com",
+				Authorizer:   authorizerOf(orderstest.Alice),
 			},
 		}
 		event.Headers, _ = fuzzHeaders(headers)

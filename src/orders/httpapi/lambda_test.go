@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/src/api"
+	"github.com/go-sam-blueprint/orders/src/orders/orderstest"
 	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
 	"github.com/go-sam-blueprint/orders/src/platform/logging"
 	"github.com/go-sam-blueprint/orders/src/platform/metrics"
@@ -68,7 +69,7 @@ func TestLambdaProblemsCarryTheRequestID(t *testing.T) {
 		HTTPMethod:     http.MethodGet,
 		Path:           "/api/orders/00000000-0000-0000-0000-000000000000",
 		Resource:       "/api/orders/{orderId}",
-		RequestContext: events.APIGatewayProxyRequestContext{RequestID: "req-1"},
+		RequestContext: events.APIGatewayProxyRequestContext{RequestID: "req-1", Authorizer: authorizerOf(orderstest.Alice)},
 	})
 	require.NoError(t, err)
 	require.Equal(t, http.StatusNotFound, resp.StatusCode)

@@ -2,21 +2,23 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/google/uuid"
 
 	"github.com/go-sam-blueprint/orders/src/api"
 	"github.com/go-sam-blueprint/orders/src/orders"
+	"github.com/go-sam-blueprint/orders/src/platform/caller"
 	"github.com/go-sam-blueprint/orders/src/platform/logging"
 )
 
 // Service is what the HTTP layer needs of the orders use cases.
 type Service interface {
-	Create(ctx context.Context, n orders.NewOrder, idempotencyKey string) (o orders.Order, replayed bool, err error)
-	Get(ctx context.Context, id uuid.UUID) (orders.Order, error)
-	Delete(ctx context.Context, id uuid.UUID) (orders.Order, error)
-	List(ctx context.Context, req orders.PageRequest) (orders.Page, error)
+	Create(ctx context.Context, owner orders.Owner, n orders.NewOrder, idempotencyKey string) (o orders.Order, replayed bool, err error)
+	Get(ctx context.Context, owner orders.Owner, id uuid.UUID) (orders.Order, error)
+	Delete(ctx context.Context, owner orders.Owner, id uuid.UUID) (orders.Order, error)
+	List(ctx context.Context, owner orders.Owner, req orders.PageRequest) (orders.Page, error)
 }
 
 var _ Service = (*orders.Service)(nil)
@@ -36,7 +38,11 @@ func (s *server) CreateOrder(ctx context.Context, req api.CreateOrderRequestObje
 	if req.Params.IdempotencyKey != nil {
 		key = *req.Params.IdempotencyKey
 	}
-	o, replayed, err := s.svc.Create(ctx, orders.NewOrder{
+	owner, err := ownerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, replayed, err := s.svc.Create(ctx, owner, orders.NewOrder{
 		CustomerName: req.Body.CustomerName,
 		ItemCount:    req.Body.OrderItemCount,
 	}, key)
@@ -53,7 +59,11 @@ func (s *server) CreateOrder(ctx context.Context, req api.CreateOrderRequestObje
 
 func (s *server) GetOrder(ctx context.Context, req api.GetOrderRequestObject) (api.GetOrderResponseObject, error) {
 	noteOrder(ctx, req.OrderId)
-	o, err := s.svc.Get(ctx, req.OrderId)
+	owner, err := ownerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.svc.Get(ctx, owner, req.OrderId)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +72,11 @@ func (s *server) GetOrder(ctx context.Context, req api.GetOrderRequestObject) (a
 
 func (s *server) DeleteOrder(ctx context.Context, req api.DeleteOrderRequestObject) (api.DeleteOrderResponseObject, error) {
 	noteOrder(ctx, req.OrderId)
-	o, err := s.svc.Delete(ctx, req.OrderId)
+	owner, err := ownerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.svc.Delete(ctx, owner, req.OrderId)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +91,11 @@ func (s *server) ListOrders(ctx context.Context, req api.ListOrdersRequestObject
 	if req.Params.NextToken != nil {
 		page.Token = *req.Params.NextToken
 	}
-	p, err := s.svc.List(ctx, page)
+	owner, err := ownerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.svc.List(ctx, owner, page)
 	if err != nil {
 		return nil, err
 	}
@@ -98,4 +116,14 @@ func noteOrder(ctx context.Context, id uuid.UUID) {
 
 func toAPI(o orders.Order) api.Order {
 	return api.Order{Id: o.ID, Name: o.CustomerName, ItemCount: o.ItemCount, CreatedAt: o.CreatedAt, Premium: o.Premium}
+}
+
+// ownerOf is the caller that API Gateway's authorizer verified, as the
+// owner of the orders a request acts on.
+func ownerOf(ctx context.Context) (orders.Owner, error) {
+	claims, ok := caller.FromContext(ctx)
+	if !ok {
+		return "", fmt.Errorf("%w: no verified token reached the function", orders.ErrNoOwner)
+	}
+	return orders.NewOwner(claims.Subject())
 }

@@ -21,14 +21,17 @@ import (
 func Conformance(t *testing.T, newStore func(t *testing.T) orders.Store) {
 	t.Helper()
 	tests := map[string]func(t *testing.T, s orders.Store){
-		"create, get, delete":           createGetDelete,
-		"a repeat is answered":          repeatIsAnswered,
-		"a reused key is refused":       reusedKeyIsRefused,
-		"missing orders":                missingOrders,
-		"list pages through every":      listPagesThroughEvery,
-		"an empty list":                 emptyList,
-		"tokens it did not issue":       foreignTokens,
-		"a clashing create fails whole": clashingCreate,
+		"create, get, delete":                                createGetDelete,
+		"a repeat is answered":                               repeatIsAnswered,
+		"a reused key is refused":                            reusedKeyIsRefused,
+		"missing orders":                                     missingOrders,
+		"list pages through every":                           listPagesThroughEvery,
+		"an empty list":                                      emptyList,
+		"tokens it did not issue":                            foreignTokens,
+		"a clashing create fails whole":                      clashingCreate,
+		"another owner's order is not found":                 othersOrdersAreNotFound,
+		"a list holds the owner's orders only, newest first": listIsTheOwners,
+		"a page token works for its owner only":              tokensAreTheOwners,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -38,17 +41,32 @@ func Conformance(t *testing.T, newStore func(t *testing.T) orders.Store) {
 	}
 }
 
-// NewOrder returns an order as the service makes one, with a fresh id.
+// Two owners, as the service names callers: a user's sub and a machine
+// client's id.
+const (
+	Alice orders.Owner = "4f1c2a6e-1b7d-4c0e-9a55-3c2d7e8f9a01"
+	Bob   orders.Owner = "7k2m9p4q1r8s3t6v5w0x2y7z4a"
+)
+
+// NewOrder returns an order of Alice's as the service makes one, with a
+// fresh id.
 func NewOrder(name string, count int) orders.Order {
+	return NewOrderOf(Alice, name, count)
+}
+
+// NewOrderOf returns an order of owner's as the service makes one, with a
+// fresh id.
+func NewOrderOf(owner orders.Owner, name string, count int) orders.Order {
 	return orders.Order{
-		ID: uuid.New(), CustomerName: name, ItemCount: count,
+		ID: uuid.New(), Owner: owner, CustomerName: name, ItemCount: count,
 		CreatedAt: time.Date(2026, 11, 26, 12, 0, 0, 123000000, time.UTC),
 	}
 }
 
-// Request is the idempotency request of a create with key, for payload.
+// Request is the idempotency request of a create of Alice's with key, for
+// payload.
 func Request(key, payload string) idempotency.Request {
-	return idempotency.NewRequest("createOrder", key, []byte(payload))
+	return idempotency.NewRequest("createOrder#"+string(Alice), key, []byte(payload))
 }
 
 func createGetDelete(t *testing.T, s orders.Store) {
@@ -59,13 +77,13 @@ func createGetDelete(t *testing.T, s orders.Store) {
 	require.NoError(t, err)
 	assert.False(t, replayed)
 	assert.Equal(t, o, stored)
-	got, err := s.Get(ctx, o.ID)
+	got, err := s.Get(ctx, o.Owner, o.ID)
 	require.NoError(t, err)
 	assert.Equal(t, o, got)
-	deleted, err := s.Delete(ctx, o.ID)
+	deleted, err := s.Delete(ctx, o.Owner, o.ID)
 	require.NoError(t, err)
 	assert.Equal(t, o, deleted, "delete returns the order as it was")
-	_, err = s.Get(ctx, o.ID)
+	_, err = s.Get(ctx, o.Owner, o.ID)
 	require.ErrorIs(t, err, orders.ErrNotFound)
 }
 
@@ -96,9 +114,9 @@ func reusedKeyIsRefused(t *testing.T, s orders.Store) {
 
 func missingOrders(t *testing.T, s orders.Store) {
 	t.Helper()
-	_, err := s.Get(context.Background(), uuid.New())
+	_, err := s.Get(context.Background(), Alice, uuid.New())
 	require.ErrorIs(t, err, orders.ErrNotFound)
-	_, err = s.Delete(context.Background(), uuid.New())
+	_, err = s.Delete(context.Background(), Alice, uuid.New())
 	require.ErrorIs(t, err, orders.ErrNotFound)
 }
 
@@ -116,7 +134,7 @@ func listPagesThroughEvery(t *testing.T, s orders.Store) {
 	token := ""
 	for pages := 0; ; pages++ {
 		require.Less(t, pages, 10, "paging must end")
-		page, err := s.List(ctx, 5, token)
+		page, err := s.List(ctx, Alice, 5, token)
 		require.NoError(t, err)
 		assert.LessOrEqual(t, len(page.Orders), 5)
 		for _, o := range page.Orders {
@@ -133,7 +151,7 @@ func listPagesThroughEvery(t *testing.T, s orders.Store) {
 
 func emptyList(t *testing.T, s orders.Store) {
 	t.Helper()
-	page, err := s.List(context.Background(), 10, "")
+	page, err := s.List(context.Background(), Alice, 10, "")
 	require.NoError(t, err)
 	assert.Empty(t, page.Orders)
 	assert.Empty(t, page.NextToken)
@@ -142,7 +160,7 @@ func emptyList(t *testing.T, s orders.Store) {
 func foreignTokens(t *testing.T, s orders.Store) {
 	t.Helper()
 	for _, token := range []string{"not-a-token", "-1", "e30"} {
-		_, err := s.List(context.Background(), 1, token)
+		_, err := s.List(context.Background(), Alice, 1, token)
 		require.ErrorIs(t, err, orders.ErrInvalidPageToken, token)
 	}
 }
@@ -160,7 +178,7 @@ func clashingCreate(t *testing.T, s orders.Store) {
 	clash.CustomerName = "Bob"
 	_, _, err = s.Create(ctx, clash, Request("k2", "p2"))
 	require.Error(t, err, "an order id is never reused")
-	got, err := s.Get(ctx, taken.ID)
+	got, err := s.Get(ctx, Alice, taken.ID)
 	require.NoError(t, err)
 	assert.Equal(t, taken, got)
 
@@ -172,10 +190,77 @@ func clashingCreate(t *testing.T, s orders.Store) {
 	assertOrders(t, s, taken, retry)
 }
 
-// assertOrders checks that s holds exactly want.
+// An order is its owner's alone: to anyone else, getting or deleting it
+// is not finding it, and the order stays.
+func othersOrdersAreNotFound(t *testing.T, s orders.Store) {
+	t.Helper()
+	ctx := context.Background()
+	o := NewOrder("Ada", 3)
+	_, _, err := s.Create(ctx, o, Request("k", "p"))
+	require.NoError(t, err)
+	_, err = s.Get(ctx, Bob, o.ID)
+	require.ErrorIs(t, err, orders.ErrNotFound)
+	_, err = s.Delete(ctx, Bob, o.ID)
+	require.ErrorIs(t, err, orders.ErrNotFound)
+	got, err := s.Get(ctx, Alice, o.ID)
+	require.NoError(t, err, "the order is still there")
+	assert.Equal(t, o, got)
+}
+
+// A list pages through the owner's orders alone, newest first, and never
+// shows another's.
+func listIsTheOwners(t *testing.T, s orders.Store) {
+	t.Helper()
+	ctx := context.Background()
+	start := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	var newestFirst []orders.Order
+	for i := range 12 {
+		mine, theirs := NewOrderOf(Alice, "Ada", i+1), NewOrderOf(Bob, "Bo", i+1)
+		mine.CreatedAt = start.Add(time.Duration(i) * time.Second)
+		theirs.CreatedAt = mine.CreatedAt.Add(time.Millisecond)
+		_, _, err := s.Create(ctx, mine, Request(fmt.Sprint("a", i), fmt.Sprint(i)))
+		require.NoError(t, err)
+		_, _, err = s.Create(ctx, theirs, idempotency.NewRequest("createOrder#"+string(Bob), fmt.Sprint("b", i), []byte(fmt.Sprint(i))))
+		require.NoError(t, err)
+		newestFirst = append([]orders.Order{mine}, newestFirst...)
+	}
+	var listed []orders.Order
+	token := ""
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 10, "paging must end")
+		page, err := s.List(ctx, Alice, 5, token)
+		require.NoError(t, err)
+		listed = append(listed, page.Orders...)
+		if page.NextToken == "" {
+			break
+		}
+		token = page.NextToken
+	}
+	assert.Equal(t, newestFirst, listed)
+}
+
+// A page token given to one owner is refused to another, rather than
+// paging through the other's orders from where the first stopped.
+func tokensAreTheOwners(t *testing.T, s orders.Store) {
+	t.Helper()
+	ctx := context.Background()
+	for i := range 3 {
+		_, _, err := s.Create(ctx, NewOrder("Ada", i+1), Request(fmt.Sprint(i), fmt.Sprint(i)))
+		require.NoError(t, err)
+	}
+	page, err := s.List(ctx, Alice, 1, "")
+	require.NoError(t, err)
+	require.NotEmpty(t, page.NextToken)
+	_, err = s.List(ctx, Bob, 1, page.NextToken)
+	require.ErrorIs(t, err, orders.ErrInvalidPageToken)
+	_, err = s.List(ctx, Alice, 1, page.NextToken)
+	require.NoError(t, err, "the owner's own token works")
+}
+
+// assertOrders checks that s holds exactly want, all Alice's.
 func assertOrders(t *testing.T, s orders.Store, want ...orders.Order) {
 	t.Helper()
-	page, err := s.List(context.Background(), orders.MaxPageSize, "")
+	page, err := s.List(context.Background(), Alice, orders.MaxPageSize, "")
 	require.NoError(t, err)
 	assert.ElementsMatch(t, want, page.Orders)
 	assert.Empty(t, page.NextToken)

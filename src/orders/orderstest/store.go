@@ -5,9 +5,9 @@ package orderstest
 import (
 	"context"
 	"errors"
-	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/google/uuid"
@@ -17,8 +17,9 @@ import (
 )
 
 // Store keeps orders in memory, and the answers to creates by idempotency
-// key, as the DynamoDB store does. It lists orders by id and hands out page
-// tokens of its own. Set Err to make every call fail with it.
+// key, as the DynamoDB store does. It lists an owner's orders newest first
+// and hands out page tokens of its own, bound to their owner. Set Err to
+// make every call fail with it.
 type Store struct {
 	mu      sync.Mutex
 	orders  map[uuid.UUID]orders.Order
@@ -75,38 +76,40 @@ func (s *Store) Create(_ context.Context, o orders.Order, req idempotency.Reques
 	return o, false, nil
 }
 
-// Get returns the order with the id, or orders.ErrNotFound.
-func (s *Store) Get(_ context.Context, id uuid.UUID) (orders.Order, error) {
+// Get returns owner's order with the id, or orders.ErrNotFound.
+func (s *Store) Get(_ context.Context, owner orders.Owner, id uuid.UUID) (orders.Order, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.find(id)
+	return s.find(owner, id)
 }
 
-// Delete removes the order with the id and returns it, or orders.ErrNotFound.
-func (s *Store) Delete(_ context.Context, id uuid.UUID) (orders.Order, error) {
+// Delete removes owner's order with the id and returns it, or
+// orders.ErrNotFound.
+func (s *Store) Delete(_ context.Context, owner orders.Owner, id uuid.UUID) (orders.Order, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o, err := s.find(id)
+	o, err := s.find(owner, id)
 	if err == nil {
 		delete(s.orders, id)
 	}
 	return o, err
 }
 
-// find looks an order up; s.mu must be held.
-func (s *Store) find(id uuid.UUID) (orders.Order, error) {
+// find looks an order of owner's up; s.mu must be held.
+func (s *Store) find(owner orders.Owner, id uuid.UUID) (orders.Order, error) {
 	if s.Err != nil {
 		return orders.Order{}, s.Err
 	}
 	o, ok := s.orders[id]
-	if !ok {
+	if !ok || o.Owner != owner {
 		return orders.Order{}, orders.ErrNotFound
 	}
 	return o, nil
 }
 
-// List returns up to limit orders by id; the token is the offset.
-func (s *Store) List(_ context.Context, limit int, token string) (orders.Page, error) {
+// List returns up to limit of owner's orders, newest first; the token is
+// the offset and the owner ("3/alice").
+func (s *Store) List(_ context.Context, owner orders.Owner, limit int, token string) (orders.Page, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.Err != nil {
@@ -114,19 +117,31 @@ func (s *Store) List(_ context.Context, limit int, token string) (orders.Page, e
 	}
 	start := 0
 	if token != "" {
-		n, err := strconv.Atoi(token)
-		if err != nil || n < 0 {
+		offset, issuedTo, _ := strings.Cut(token, "/")
+		n, err := strconv.Atoi(offset)
+		if err != nil || n < 0 || orders.Owner(issuedTo) != owner {
 			return orders.Page{}, orders.ErrInvalidPageToken
 		}
 		start = n
 	}
-	ids := slices.SortedFunc(maps.Keys(s.orders), func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
-	var page orders.Page
-	for i := start; i < len(ids) && len(page.Orders) < limit; i++ {
-		page.Orders = append(page.Orders, s.orders[ids[i]])
+	var mine []orders.Order
+	for _, o := range s.orders {
+		if o.Owner == owner {
+			mine = append(mine, o)
+		}
 	}
-	if end := start + len(page.Orders); end < len(ids) {
-		page.NextToken = strconv.Itoa(end)
+	slices.SortFunc(mine, func(a, b orders.Order) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return slices.Compare(a.ID[:], b.ID[:])
+	})
+	var page orders.Page
+	for i := start; i < len(mine) && len(page.Orders) < limit; i++ {
+		page.Orders = append(page.Orders, mine[i])
+	}
+	if end := start + len(page.Orders); end < len(mine) {
+		page.NextToken = strconv.Itoa(end) + "/" + string(owner)
 	}
 	return page, nil
 }

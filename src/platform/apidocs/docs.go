@@ -173,6 +173,15 @@ func public(spec *openapi3.T) *openapi3.T {
 		}
 	}
 	out.Paths = paths
+	// The authorizer's configuration is API Gateway's; the scheme itself
+	// (a token in the Authorization header) is the client's to know.
+	if out.Components != nil {
+		for _, scheme := range out.Components.SecuritySchemes {
+			if scheme.Value != nil {
+				stripAWS(scheme.Value.Extensions)
+			}
+		}
+	}
 	var tags openapi3.Tags
 	for _, tag := range out.Tags {
 		if tag.Name != Tag {

@@ -35,6 +35,10 @@ func Validate(spec *openapi3.T) func(http.Handler) http.Handler {
 		Options: openapi3filter.Options{
 			// Report every failing field at once, not just the first.
 			MultiError: true,
+			// API Gateway's authorizer checked the token before the
+			// function ran; the caller arrives in the event's claims
+			// (package caller), not in a header to check again.
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 		},
 		ErrorHandlerWithOpts: func(ctx context.Context, err error, w http.ResponseWriter, r *http.Request, _ nethttpmiddleware.ErrorHandlerOpts) {
 			if errors.Is(err, routers.ErrMethodNotAllowed) {

@@ -18,6 +18,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"go.opentelemetry.io/otel/attribute"
 
+	"github.com/go-sam-blueprint/orders/src/platform/caller"
 	"github.com/go-sam-blueprint/orders/src/platform/logging"
 	"github.com/go-sam-blueprint/orders/src/platform/metrics"
 	"github.com/go-sam-blueprint/orders/src/platform/problem"
@@ -131,6 +132,8 @@ func Adapt(h http.Handler) Func {
 
 func serve(ctx context.Context, adapter *httpadapter.HandlerAdapter, h http.Handler, event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	ctx = problem.WithRequestID(ctx, event.RequestContext.RequestID)
+	// Who API Gateway's authorizer says is calling, for the handler.
+	ctx = caller.NewContext(ctx, caller.FromAuthorizer(event.RequestContext.Authorizer))
 	proxy := core.NewProxyResponseWriter()
 	w := &answerWriter{ResponseWriter: proxy}
 	req, err := adapter.EventToRequestWithContext(ctx, event)

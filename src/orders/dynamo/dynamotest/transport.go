@@ -20,9 +20,10 @@ import (
 	"syscall"
 )
 
-// Order is the item the Transport returns for GetItem, DeleteItem and Scan.
-const Order = `{"id":{"S":"3fa85f64-5717-4562-b3fc-2c963f66afa6"},"name":{"S":"Ada"},` +
-	`"item_count":{"N":"3"},"created_at":{"S":"2026-11-26T12:00:00Z"},"premium":{"BOOL":false}}`
+// Order is the item the Transport returns for GetItem, DeleteItem and
+// Query: an order of the sample events' caller (events/*.json).
+const Order = `{"id":{"S":"3fa85f64-5717-4562-b3fc-2c963f66afa6"},"owner":{"S":"4f1c2a6e-1b7d-4c0e-9a55-3c2d7e8f9a01"},` +
+	`"name":{"S":"Ada"},"item_count":{"N":"3"},"created_at":{"S":"2026-11-26T12:00:00.000Z"},"premium":{"BOOL":false}}`
 
 // Answer is a canned DynamoDB answer: a status and a JSON body.
 type Answer struct {
@@ -47,7 +48,7 @@ func NewTransport() *Transport {
 		"TransactWriteItems": {200, `{}`},
 		"GetItem":            {200, `{"Item":` + Order + `}`},
 		"DeleteItem":         {200, `{"Attributes":` + Order + `}`},
-		"Scan":               {200, `{"Items":[` + Order + `],"Count":1,"ScannedCount":1}`},
+		"Query":              {200, `{"Items":[` + Order + `],"Count":1,"ScannedCount":1}`},
 	}}
 }
 
