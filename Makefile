@@ -105,8 +105,9 @@ unit: ## Run the unit tests (beside the code, under src/)
 integration: ## Run the data-access tests against moto_server
 	$(GO) test -race ./tests/integration/...
 
-# `make e2e API_URL=https://...` reaches the tests through the environment.
-export API_URL
+# `make e2e API_URL=https://... API_TOKEN=...` reaches the tests through
+# the environment.
+export API_URL API_TOKEN API_TOKEN_OTHER API_TOKEN_READ
 
 .PHONY: e2e
 e2e: ## Run the end-to-end tests against the local API, or against API_URL when set

@@ -38,7 +38,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "smoke: testing the API at", baseURL)
 		if token = os.Getenv("API_TOKEN"); token == "" {
 			fmt.Fprintln(os.Stderr, "smoke: with API_URL, set API_TOKEN to an access token with scopes orders/read and orders/write "+
-				"(scripts/token --stack <stack>: docs/auth.md)")
+				"(make token STACK=<stack>: docs/auth.md)")
 			return 1
 		}
 		return m.Run()

@@ -118,9 +118,13 @@ func serveAPI(ctx context.Context, tmpl *sam.Template, port string) error {
 		return err
 	}
 	url := "http://" + listener.Addr().String()
-	fmt.Fprintf(os.Stderr, "Orders API on %s (try: curl -H \"Authorization: Bearer $(make token)\" %s/api/orders; docs: %s/swagger)\n"+
+	token := "make -s token"
+	if port != "3000" {
+		token = "PORT=" + port + " " + token
+	}
+	fmt.Fprintf(os.Stderr, "Orders API on %s (try: curl -H \"Authorization: Bearer $(%s)\" %s/api/orders; docs: %s/swagger)\n"+
 		"DynamoDB: %s\nFeature flags: %s (edits apply within %s)\nX-Ray: %s\n%s\nCtrl-C stops it.\n",
-		url, url, url, env.dynamo, env.flagsPath, env.cfg.AppConfig.MaxAge, env.xray, describePool(pool))
+		url, token, url, url, env.dynamo, env.flagsPath, env.cfg.AppConfig.MaxAge, env.xray, describePool(pool))
 	return serve(ctx, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, listener)
 }
 

@@ -44,7 +44,9 @@ func TestCognitoAuthorizer(t *testing.T) {
 	require.NoError(t, err)
 	// A clock the test moves on, rather than wait for a token to expire.
 	var later atomic.Int64
-	now := func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC).Add(time.Duration(later.Load())) }
+	now := func() time.Time {
+		return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC).Add(time.Duration(later.Load()))
+	}
 	pool, other := newPool(t, now), newPool(t, now)
 	fn := &recorder{resp: events.APIGatewayProxyResponse{StatusCode: http.StatusOK}}
 	srv := newGateway(t, string(raw), fn, gateway.Options{UserPools: map[string]gateway.UserPool{"UserPool": pool}})

@@ -244,9 +244,11 @@ func unmarshal(item map[string]types.AttributeValue) (orders.Order, error) {
 		o.ID, err = uuid.Parse(idText)
 		errs = append(errs, err)
 	}
-	owner, err := stringAttr(item, attrOwner)
-	errs = append(errs, err)
-	o.Owner = orders.Owner(owner)
+	// An order stored before owners existed is no one's: no caller's
+	// owner matches the empty one.
+	if owner, ok := item[attrOwner].(*types.AttributeValueMemberS); ok {
+		o.Owner = orders.Owner(owner.Value)
+	}
 	o.CustomerName, err = stringAttr(item, attrName)
 	errs = append(errs, err)
 	count, err := numberAttr(item, attrItemCount)

@@ -106,7 +106,6 @@ func TestMalformedItemsAreErrors(t *testing.T) {
 		"count not an integer":  with("item_count", n("1.5")),
 		"created_at not a time": with("created_at", s("yesterday")),
 		"created_at missing":    with("created_at", nil),
-		"owner missing":         with("owner", nil),
 	}
 	for name, item := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -183,6 +182,15 @@ func TestOrdersAreTheirOwners(t *testing.T) {
 	del := db.deletes[0]
 	assert.Equal(t, "#owner = :owner", *del.ConditionExpression)
 	assert.Equal(t, s(string(mallory)), del.ExpressionAttributeValues[":owner"])
+}
+
+// An order stored before owners existed is no one's: not found, rather
+// than a malformed item.
+func TestOrdersWithoutOwnerAreNoOnes(t *testing.T) {
+	t.Parallel()
+	legacy := map[string]types.AttributeValue{"id": s(id), "name": s("Ada"), "item_count": n("3"), "created_at": s("2026-11-26T12:00:00Z")}
+	_, err := newStore(t, &fakeDB{item: legacy}).Get(context.Background(), alice, uuid.MustParse(id))
+	require.ErrorIs(t, err, orders.ErrNotFound)
 }
 
 // A list is one Query of the owner index, newest first: it reads the
