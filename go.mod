@@ -1,6 +1,6 @@
 module github.com/go-sam-blueprint/orders
 
-go 1.26.8
+go 1.27.0
 
 toolchain go1.27.3
 

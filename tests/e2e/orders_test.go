@@ -101,12 +101,21 @@ func TestBadCreates(t *testing.T) {
 		{"missing customer_name", `{"order_item_count": 5}`, http.StatusUnprocessableEntity, validationType, []string{"#/customer_name"}},
 		{"bad count and name", `{"customer_name": "", "order_item_count": 0}`, http.StatusUnprocessableEntity, validationType, []string{"#/customer_name", "#/order_item_count"}},
 		{"not json", `not json`, http.StatusBadRequest, invalidJSONType, nil},
+		// Issue 15, finding 3: what JSON decoding would alter is refused,
+		// with the member named; bytes reach the function as sent.
+		{"a lone surrogate", `{"customer_name": "Zo\udc00", "order_item_count": 1}`, http.StatusBadRequest, invalidJSONType, []string{"#/customer_name"}},
+		{"Latin-1 bytes", "{\"customer_name\": \"Ren\xe9e\", \"order_item_count\": 1}", http.StatusBadRequest, invalidJSONType, []string{"#/customer_name"}},
+		{"a charset other than UTF-8", `{"customer_name": "Rene", "order_item_count": 1}`, http.StatusUnsupportedMediaType, "about:blank", nil},
 	}
 	c := newClient(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			resp, err := c.CreateOrderWithBodyWithResponse(context.Background(), nil, "application/json", strings.NewReader(tt.body))
+			contentType := "application/json"
+			if tt.status == http.StatusUnsupportedMediaType {
+				contentType = "application/json; charset=latin1"
+			}
+			resp, err := c.CreateOrderWithBodyWithResponse(context.Background(), nil, contentType, strings.NewReader(tt.body))
 			require.NoError(t, err)
 			require.Equal(t, tt.status, resp.StatusCode(), string(resp.Body))
 			p := problem(t, tt.status, resp.HTTPResponse.Header.Get("Content-Type"), resp.Body)

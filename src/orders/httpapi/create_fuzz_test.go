@@ -96,7 +96,11 @@ func readCreateBody(body []byte) createBody {
 		return out
 	}
 	// Duplicate members and invalid UTF-8 may be refused (body.go does).
-	out.valid, out.count, out.duplicate = true, count, duplicate || !utf8.Valid(body)
+	// A lone surrogate escape decodes to U+FFFD, which body.go refuses to
+	// store in its place; a U+FFFD sent as such, raw or escaped, is kept.
+	sent := strings.Count(string(rawName), "\uFFFD") + strings.Count(strings.ToLower(string(rawName)), `\ufffd`)
+	replaced := strings.Count(out.name, "\uFFFD") > sent
+	out.valid, out.count, out.duplicate = true, count, duplicate || !utf8.Valid(body) || replaced
 	out.plainCount = plainInteger.MatchString(string(rawCount))
 	return out
 }

@@ -3,12 +3,12 @@ package httpguard
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/json/jsontext"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -49,8 +49,12 @@ func (b bodies) check(w http.ResponseWriter, r *http.Request) (problem.Problem, 
 		ct := r.Header.Get("Content-Type")
 		if ct == "" {
 			r.Header.Set("Content-Type", "application/json")
-		} else if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		} else if mt, params, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 			return problem.Status(http.StatusUnsupportedMediaType, "send the body as application/json"), true
+		} else if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			// JSON is UTF-8 (RFC 8259); a body declared in another charset
+			// would be read as something other than what was meant.
+			return problem.Status(http.StatusUnsupportedMediaType, "send the body as application/json in UTF-8, with no other charset"), true
 		}
 	}
 	if r.Body == nil || r.Body == http.NoBody {
@@ -63,8 +67,8 @@ func (b bodies) check(w http.ResponseWriter, r *http.Request) (problem.Problem, 
 	if err != nil {
 		return problem.InvalidBody("the request body could not be read"), true
 	}
-	if detail := checkJSON(body); detail != "" {
-		return problem.InvalidBody(detail), true
+	if p, refused := checkJSON(body); refused {
+		return p, true
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
@@ -100,123 +104,88 @@ func invalidJSON(err error) problem.Problem {
 // honest client sends.
 const maxDepth = 32
 
-// checkJSON returns why a body must be refused although encoding/json
-// would decode it, or "" when it is fine or is no JSON at all (the
-// validator says where a syntax error is):
+// checkJSON says why a body must be refused although encoding/json would
+// decode it, if it must. encoding/json is lenient where the request must
+// not be: it turns bytes that are not UTF-8, and \u escapes of half a
+// UTF-16 surrogate pair, into U+FFFD without a word, so that an order
+// would hold something other than what was sent (RFC 8259 requires
+// UTF-8, and a lone surrogate stands for no character); and of a member
+// that appears twice it keeps the last, when other parsers keep the
+// first. encoding/json/jsontext refuses all three and says where; this
+// also bounds the nesting to maxDepth.
 //
-//   - invalid UTF-8, which encoding/json silently replaces with U+FFFD,
-//     so that the order would not hold what was sent (RFC 8259 requires
-//     UTF-8);
-//   - a member that appears twice in one object, of which encoding/json
-//     silently keeps the last, when other parsers keep the first: the
-//     edge and the function could then read two different orders;
-//   - nesting deeper than maxDepth.
-//
-// It reads the first JSON value with a json.Decoder, which keeps its own
-// stack: no recursion, whatever the input.
-func checkJSON(body []byte) string {
-	if !utf8.Valid(body) {
-		return "the request body is not valid UTF-8"
+// A body that is no JSON at all is not refused here: the validator says
+// where its syntax error is.
+func checkJSON(body []byte) (problem.Problem, bool) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return problem.Problem{}, false // no body: the validator says whether one is due
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber() // Numbers are the validator's to judge, 1e400 included.
-	var c jsonChecker
+	if err := readFirstValue(body); err != nil {
+		return refused(body, err)
+	}
+	// The first value is whole: encoding/json, and the validator, would
+	// ignore anything after it.
+	if !onlyValue(body) {
+		return problem.InvalidBody("the request body has more after its JSON value"), true
+	}
+	return problem.Problem{}, false
+}
+
+// readFirstValue reads the first JSON value of body, token by token, with
+// jsontext's checks (opts relax them) and maxDepth.
+func readFirstValue(body []byte, opts ...jsontext.Options) error {
+	dec := jsontext.NewDecoder(bytes.NewReader(body), opts...)
 	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return "" // The end, or a syntax error: the validator reports it.
+		if _, err := dec.ReadToken(); err != nil {
+			return err
 		}
-		if why := c.next(tok); why != "" {
-			return why
+		if dec.StackDepth() > maxDepth {
+			return errTooDeep
 		}
-		if len(c.stack) == 0 {
-			// The first value is whole: encoding/json, and the validator,
-			// would ignore anything after it.
-			if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-				return "the request body has more after its JSON value"
-			}
-			return ""
+		if dec.StackDepth() == 0 {
+			return nil
 		}
 	}
 }
 
-// jsonChecker follows the tokens of a JSON value: the objects and arrays
-// open around the current token.
-type jsonChecker struct {
-	stack []frame
+// onlyValue reports whether body holds one JSON value and nothing else.
+func onlyValue(body []byte) bool {
+	dec := jsontext.NewDecoder(bytes.NewReader(body), jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
+	if err := dec.SkipValue(); err != nil {
+		return true // no value at all: the validator says why
+	}
+	_, err := dec.ReadToken()
+	return errors.Is(err, io.EOF)
 }
 
-// frame is an object or array being read.
-type frame struct {
-	object  bool
-	keys    map[string]struct{} // the members seen so far, of an object
-	key     string              // the member being read, of an object
-	wantKey bool                // whether a key comes next, of an object
-	index   int                 // the element being read, of an array
-}
+var errTooDeep = fmt.Errorf("the request body nests deeper than %d levels", maxDepth)
 
-// next takes the next token, and says what is wrong with it, if anything.
-func (c *jsonChecker) next(tok json.Token) string {
-	top := len(c.stack) - 1
-	if top >= 0 && c.stack[top].object && c.stack[top].wantKey {
-		return c.member(tok)
+// refused is the 400 for what checkJSON refused, naming the member it is
+// in; nothing when the body is no JSON at all, which the validator
+// reports with where its syntax error is.
+func refused(body []byte, err error) (problem.Problem, bool) {
+	if errors.Is(err, errTooDeep) {
+		return problem.InvalidBody(err.Error()), true
 	}
-	switch tok {
-	case json.Delim('{'), json.Delim('['):
-		if len(c.stack) == maxDepth {
-			return fmt.Sprintf("the request body nests deeper than %d levels", maxDepth)
-		}
-		f := frame{object: tok == json.Delim('{')}
-		if f.object {
-			f.keys, f.wantKey = map[string]struct{}{}, true
-		}
-		c.stack = append(c.stack, f)
-		return ""
-	case json.Delim('}'), json.Delim(']'):
-		c.stack = c.stack[:top]
+	se, ok := errors.AsType[*jsontext.SyntacticError](err)
+	if !ok {
+		return problem.Problem{}, false // the body ends early: a syntax error
 	}
-	c.valueDone()
-	return ""
-}
-
-// member takes a token where an object's next key (or its end) is due.
-func (c *jsonChecker) member(tok json.Token) string {
-	top := len(c.stack) - 1
-	if tok == json.Delim('}') {
-		c.stack = c.stack[:top]
-		c.valueDone()
-		return ""
+	pointer := "#" + string(se.JSONPointer)
+	if errors.Is(err, jsontext.ErrDuplicateName) {
+		return problem.InvalidBody(fmt.Sprintf("the member %s appears more than once", pointer)), true
 	}
-	key, _ := tok.(string) // A key is always a string.
-	f := &c.stack[top]
-	if _, dup := f.keys[key]; dup {
-		return fmt.Sprintf("the member %s appears more than once", c.pointer(key))
+	if readFirstValue(body, jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)) != nil {
+		return problem.Problem{}, false // a syntax error
 	}
-	f.keys[key] = struct{}{}
-	f.key, f.wantKey = key, false
-	return ""
-}
-
-// valueDone notes that a value in the innermost container is complete.
-func (c *jsonChecker) valueDone() {
-	if top := len(c.stack) - 1; top >= 0 {
-		if c.stack[top].object {
-			c.stack[top].wantKey = true
-		} else {
-			c.stack[top].index++
-		}
+	// Issue 15, finding 3: the value reads once its text may be mangled,
+	// so its text is what is wrong. The words are ours: jsontext's quote
+	// the bytes sent.
+	why := "holds half of a UTF-16 surrogate pair (a \\uD800 to \\uDFFF escape without its other half), which stands for no character"
+	if !utf8.Valid(body) {
+		why = "is not valid UTF-8"
 	}
-}
-
-// pointer is the JSON pointer of member key of the innermost object.
-func (c *jsonChecker) pointer(key string) string {
-	path := make([]string, 0, len(c.stack))
-	for _, f := range c.stack[:len(c.stack)-1] {
-		if f.object {
-			path = append(path, f.key)
-		} else {
-			path = append(path, strconv.Itoa(f.index))
-		}
-	}
-	return Pointer(append(path, key))
+	p := problem.InvalidBody(fmt.Sprintf("the request body %s (at byte %d)", why, se.ByteOffset))
+	p.Errors = []problem.Field{{Pointer: pointer, Detail: why}}
+	return p, true
 }

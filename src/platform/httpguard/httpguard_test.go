@@ -90,7 +90,40 @@ func TestGuards(t *testing.T) {
 		{name: "not JSON", method: "POST", target: "/things", body: `{"name":`, status: 400, typ: problem.TypeInvalidJSON},
 		{name: "no body", method: "POST", target: "/things", status: 400, typ: problem.TypeInvalidJSON},
 		{name: "a member twice", method: "POST", target: "/things", body: `{"name":"a","name":"b"}`, status: 400, typ: problem.TypeInvalidJSON},
-		{name: "invalid UTF-8", method: "POST", target: "/things", body: "{\"name\":\"\xff\"}", status: 400, typ: problem.TypeInvalidJSON},
+		{name: "another charset", method: "POST", target: "/things", contentType: "application/json; charset=latin1", body: `{"name":"ab"}`, status: 415, typ: "about:blank"},
+		{name: "charset in capitals is fine", method: "POST", target: "/things", contentType: "application/json; charset=UTF-8", body: `{"name":"ab"}`, status: 200},
+		// Issue 15, finding 3: text that encoding/json would silently turn
+		// into U+FFFD is refused, naming the member it is in.
+		{name: "invalid UTF-8", method: "POST", target: "/things", body: "{\"name\":\"\xff\"}", status: 400, typ: problem.TypeInvalidJSON, fields: []problem.Field{
+			{Pointer: "#/name", Detail: "is not valid UTF-8"},
+		}},
+		{name: "Latin-1", method: "POST", target: "/things", body: "{\"name\":\"Ren\xe9e\"}", status: 400, typ: problem.TypeInvalidJSON, fields: []problem.Field{
+			{Pointer: "#/name", Detail: "is not valid UTF-8"},
+		}},
+		{name: "invalid UTF-8 in a member name", method: "POST", target: "/things", body: "{\"n\xffme\":\"a\"}", status: 400, typ: problem.TypeInvalidJSON, fields: []problem.Field{
+			{Pointer: "#", Detail: "is not valid UTF-8"},
+		}},
+		{name: "invalid UTF-8, and more after the value", method: "POST", target: "/things", body: "{\"name\":\"\xf0\"}0", status: 400, typ: problem.TypeInvalidJSON, fields: []problem.Field{
+			{Pointer: "#/name", Detail: "is not valid UTF-8"},
+		}},
+		{name: "invalid UTF-8 outside a string", method: "POST", target: "/things", body: "{\"name\":\"a\"\xff}", status: 400, typ: problem.TypeInvalidJSON},
+		{name: "a lone low surrogate", method: "POST", target: "/things", body: `{"name":"Zo\udc00"}`, status: 400, typ: problem.TypeInvalidJSON, fields: []problem.Field{
+			{Pointer: "#/name", Detail: "holds half of a UTF-16 surrogate pair (a \\uD800 to \\uDFFF escape without its other half), which stands for no character"},
+		}},
+		{name: "a lone high surrogate", method: "POST", target: "/things", body: `{"name":"\uD83D!"}`, status: 400, typ: problem.TypeInvalidJSON, fields: []problem.Field{
+			{Pointer: "#/name", Detail: "holds half of a UTF-16 surrogate pair (a \\uD800 to \\uDFFF escape without its other half), which stands for no character"},
+		}},
+		{name: "a high surrogate at the end", method: "POST", target: "/things", body: `{"name":"\ud83d"}`, status: 400, typ: problem.TypeInvalidJSON, fields: []problem.Field{
+			{Pointer: "#/name", Detail: "holds half of a UTF-16 surrogate pair (a \\uD800 to \\uDFFF escape without its other half), which stands for no character"},
+		}},
+		{name: "two high surrogates", method: "POST", target: "/things", body: `{"name":"\ud83d\ud83d"}`, status: 400, typ: problem.TypeInvalidJSON, fields: []problem.Field{
+			{Pointer: "#/name", Detail: "holds half of a UTF-16 surrogate pair (a \\uD800 to \\uDFFF escape without its other half), which stands for no character"},
+		}},
+		{name: "a pair is a character", method: "POST", target: "/things", body: `{"name":"\ud83d\ude00"}`, status: 200},
+		{name: "an escaped backslash is no escape", method: "POST", target: "/things", body: `{"name":"\\udc0"}`, status: 422, typ: problem.TypeValidation, fields: []problem.Field{
+			{Pointer: "#/name", Detail: "must be at most 3 characters long"},
+		}},
+		{name: "U+FFFD sent is kept", method: "POST", target: "/things", body: `{"name":"\ufffd"}`, status: 200},
 		{name: "data after the value", method: "POST", target: "/things", body: `{"name":"a"} {}`, status: 400, typ: problem.TypeInvalidJSON},
 		{name: "too deep", method: "POST", target: "/things", body: strings.Repeat("[", 33) + strings.Repeat("]", 33), status: 400, typ: problem.TypeInvalidJSON},
 		{name: "every failing field", method: "POST", target: "/things", body: `{"name":"abcd","count":0,"x":1}`, status: 422, typ: problem.TypeValidation, fields: []problem.Field{
