@@ -139,6 +139,11 @@ type customError struct{}
 
 func (customError) Error() string { return "custom: customer Ada" }
 
+// pointerError is an error only as a pointer.
+type pointerError struct{}
+
+func (*pointerError) Error() string { return "pointer: customer Ada" }
+
 // A failed span records its error's class, which is what X-Ray is told
 // of it (never the error's text).
 func TestEndRecordsTheErrorClass(t *testing.T) {
@@ -149,7 +154,7 @@ func TestEndRecordsTheErrorClass(t *testing.T) {
 	}{
 		{"plain", errors.New("boom"), "*errors.errorString"},
 		{"wrapped", fmt.Errorf("create order: %w", customError{}), "tracing_test.customError"},
-		{"wrapped twice", fmt.Errorf("a: %w", fmt.Errorf("b: %w", &customError{})), "*tracing_test.customError"},
+		{"wrapped twice", fmt.Errorf("a: %w", fmt.Errorf("b: %w", &pointerError{})), "*tracing_test.pointerError"},
 		{"joined, last is the cause", fmt.Errorf("%w: %w", errors.New("unavailable"), customError{}), "tracing_test.customError"},
 		{"deadline", fmt.Errorf("call: %w", context.DeadlineExceeded), "context.DeadlineExceeded"},
 		{"canceled", fmt.Errorf("call: %w", context.Canceled), "context.Canceled"},
