@@ -99,7 +99,7 @@ func TestCreateSendsXRaySubsegments(t *testing.T) {
 			Body:   `{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}`,
 		})
 		t.Cleanup(func() { db.Set("TransactWriteItems", dynamotest.Answer{Status: http.StatusOK, Body: `{}`}) })
-		docs := invokeTraced(t, fn, daemon, "1", http.StatusInternalServerError, 3)
+		docs := invokeTraced(t, fn, daemon, "1", http.StatusServiceUnavailable, 3)
 		require.NoError(t, xraydaemon.CheckTrace(docs, xrayParent))
 		named := byName(t, docs)
 		call, create := named["DynamoDB"], named["orders.Create"]
@@ -111,8 +111,8 @@ func TestCreateSendsXRaySubsegments(t *testing.T) {
 		assert.True(t, create.Fault)
 		handler := named["## POST /api/orders"]
 		assert.Equal(t, false, handler.Annotations["ColdStart"])
-		assert.True(t, handler.Fault, "answered 500")
-		assert.Equal(t, http.StatusInternalServerError, handler.HTTP.Response.Status)
+		assert.True(t, handler.Fault, "answered 503")
+		assert.Equal(t, http.StatusServiceUnavailable, handler.HTTP.Response.Status)
 	})
 
 	// The caller's mistake is an error of the request, never a fault of

@@ -350,7 +350,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The service is busy: its database turned the request away for now (throttling), even after retries. Retry after `Retry-After` seconds; a create retried with the same `Idempotency-Key` takes effect once. */
+        /** @description The service is busy: its database turned the request away for now (throttling), could not be reached, or failed on its side, even after retries. Retry after `Retry-After` seconds; a create retried with the same `Idempotency-Key` takes effect once. */
         ServiceUnavailable: {
             headers: {
                 /** @description Seconds to wait before retrying. */

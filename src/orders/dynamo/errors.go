@@ -4,11 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/go-sam-blueprint/orders/src/orders"
 	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
@@ -30,10 +37,37 @@ func translate(ctx context.Context, err error) error {
 	if inProgress, ok := errors.AsType[*idempotency.InProgressError](err); ok {
 		return &orders.ConflictError{RetryAfter: inProgress.RetryAfter}
 	}
-	if throttled(err) {
+	if throttled(err) || unreachable(err) {
 		return fmt.Errorf("%w: %w", orders.ErrUnavailable, err)
 	}
 	return err
+}
+
+// unreachable reports whether err means DynamoDB could not be reached or
+// failed on its side, after the SDK's retries: the connection refused,
+// reset or timed out, the answer cut short, or DynamoDB's own 5xx. A
+// retry later may well succeed, and nothing in the request is at fault:
+// issue 15, finding 4 asked for one answer to one failure, 503 with
+// Retry-After, where it had been a 500 or a 503 by the luck of the SDK's
+// retry budget. Only what is left, a request DynamoDB refused as invalid
+// or a table that does not exist, is the service's own bug, a 500.
+func unreachable(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return false // the function's own deadline (a 504), which is a net.Error too
+	}
+	if _, ok := errors.AsType[*smithyhttp.RequestSendError](err); ok {
+		return true
+	}
+	if _, ok := errors.AsType[*smithy.DeserializationError](err); ok {
+		return true // the answer was cut short or garbled on the way
+	}
+	if respErr, ok := errors.AsType[*awshttp.ResponseError](err); ok && respErr.HTTPStatusCode() >= http.StatusInternalServerError {
+		return true
+	}
+	if _, ok := errors.AsType[net.Error](err); ok {
+		return true
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // throttleCodes are the error codes of throttling answers that the SDK

@@ -3,14 +3,21 @@ package dynamo_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -239,6 +246,13 @@ func TestCreateAnswersFromTheRecord(t *testing.T) {
 	assert.False(t, replayed)
 }
 
+// responseError wraps err as the SDK does an answer of status.
+func responseError(status int, err error) error {
+	return &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{
+		Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}}, Err: err,
+	}}
+}
+
 // sdkError wraps err as the SDK returns it.
 func sdkError(operation string, err error) error {
 	return &smithy.OperationError{ServiceID: "DynamoDB", OperationName: operation, Err: err}
@@ -258,6 +272,9 @@ func TestFailuresBecomeTheDomainsErrors(t *testing.T) {
 	}
 	internal := &types.InternalServerError{}
 	validation := canceled("None", "ValidationError")
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	validationErr := &smithy.GenericAPIError{Code: "ValidationException", Message: "One or more parameter values were invalid"}
+	noTable := &types.ResourceNotFoundException{}
 	tests := []struct {
 		name string
 		err  error
@@ -270,8 +287,17 @@ func TestFailuresBecomeTheDomainsErrors(t *testing.T) {
 		{"retry quota spent", sdkError("GetItem", errors.Join(internal, ratelimit.QuotaExceededError{Requested: 14})), orders.ErrUnavailable},
 		{"deadline", sdkError("GetItem", &smithy.CanceledError{Err: context.DeadlineExceeded}), context.DeadlineExceeded},
 		{"canceled", sdkError("GetItem", &smithy.CanceledError{Err: context.Canceled}), context.Canceled},
-		{"InternalServerError", sdkError("GetItem", internal), internal},
+		{"an error with no HTTP answer around it stays as it is", sdkError("GetItem", internal), internal},
 		{"cancelled transaction, no throttling", sdkError("TransactWriteItems", validation), validation},
+		// Issue 15, finding 4: DynamoDB unreachable, or failing on its
+		// side, is one answer, whatever the retry budget says.
+		{"connection refused", sdkError("GetItem", &smithyhttp.RequestSendError{Err: refused}), orders.ErrUnavailable},
+		{"DynamoDB's 500", sdkError("GetItem", responseError(http.StatusInternalServerError, internal)), orders.ErrUnavailable},
+		{"DynamoDB's 503", sdkError("GetItem", responseError(http.StatusServiceUnavailable, errors.New("ServiceUnavailable"))), orders.ErrUnavailable},
+		{"an answer cut short", sdkError("GetItem", &smithy.DeserializationError{Err: io.ErrUnexpectedEOF}), orders.ErrUnavailable},
+		{"connection reset", sdkError("GetItem", &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}), orders.ErrUnavailable},
+		{"a request DynamoDB refused: the service's bug", sdkError("GetItem", responseError(http.StatusBadRequest, validationErr)), validationErr},
+		{"no such table: the service's bug", sdkError("GetItem", responseError(http.StatusBadRequest, noTable)), noTable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

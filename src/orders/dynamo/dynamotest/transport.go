@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // Order is the item the Transport returns for GetItem, DeleteItem and
@@ -169,9 +170,10 @@ const Forever = -1
 type FaultTransport struct {
 	next http.RoundTripper
 
-	mu    sync.Mutex
-	rules []faultRule
-	calls map[string]int
+	mu        sync.Mutex
+	rules     []faultRule
+	calls     map[string]int
+	deadlines map[string]time.Time
 }
 
 type faultRule struct {
@@ -186,7 +188,7 @@ func NewFaultTransport(next http.RoundTripper) *FaultTransport {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	return &FaultTransport{next: next, calls: map[string]int{}}
+	return &FaultTransport{next: next, calls: map[string]int{}, deadlines: map[string]time.Time{}}
 }
 
 // Fail makes times calls of operation fail with fault, starting with its
@@ -204,6 +206,7 @@ func (f *FaultTransport) Reset() {
 	defer f.mu.Unlock()
 	f.rules = nil
 	f.calls = map[string]int{}
+	f.deadlines = map[string]time.Time{}
 }
 
 // Calls returns how many calls of operation the FaultTransport has seen.
@@ -211,6 +214,16 @@ func (f *FaultTransport) Calls(operation string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.calls[operation]
+}
+
+// Deadline returns the deadline of the last call of operation, which
+// says when the caller would give the call up; false when it had none,
+// or no call was made.
+func (f *FaultTransport) Deadline(operation string) (time.Time, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, ok := f.deadlines[operation]
+	return d, ok
 }
 
 // Client is an HTTP client that sends through f.
@@ -224,6 +237,9 @@ func (f *FaultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	f.mu.Lock()
 	f.calls[op]++
 	nth := f.calls[op]
+	if d, ok := req.Context().Deadline(); ok {
+		f.deadlines[op] = d
+	}
 	var fault Fault
 	for _, r := range f.rules {
 		if r.operation == op && nth >= r.from && (r.times == Forever || nth < r.from+r.times) {
