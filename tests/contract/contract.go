@@ -142,6 +142,22 @@ func (c *Checker) Do(req *http.Request) (*http.Response, error) {
 // check validates one answer: by the operation's responses, or for a
 // request that names no operation, as the 404 or 405 problem.
 func (c *Checker) check(req *http.Request, resp *http.Response, body []byte) error {
+	options := contractOptions
+	if req.Method == http.MethodHead {
+		// HEAD is a GET without the body, wherever the spec has a GET
+		// (RFC 9110): its answer is checked as the GET's, body aside.
+		get := req.Clone(req.Context())
+		get.Method = http.MethodGet
+		if _, _, err := c.router.FindRoute(get); err == nil {
+			req = get
+			headOptions := *contractOptions
+			headOptions.ExcludeResponseBody = true
+			options = &headOptions
+			if len(body) > 0 {
+				return fmt.Errorf("a HEAD answer has a body of %d bytes", len(body))
+			}
+		}
+	}
 	route, params, err := c.router.FindRoute(req)
 	switch {
 	case errors.Is(err, routers.ErrPathNotFound):
@@ -158,12 +174,12 @@ func (c *Checker) check(req *http.Request, resp *http.Response, body []byte) err
 			Request:    req,
 			PathParams: params,
 			Route:      route,
-			Options:    contractOptions,
+			Options:    options,
 		},
 		Status:  resp.StatusCode,
 		Header:  resp.Header,
 		Body:    io.NopCloser(bytes.NewReader(body)),
-		Options: contractOptions,
+		Options: options,
 	})
 }
 

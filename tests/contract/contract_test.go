@@ -87,7 +87,7 @@ func TestContractCatchesViolations(t *testing.T) {
 		},
 		{
 			name: "wrong method answered 405 problem", method: http.MethodPut, path: "/api/orders",
-			status: 405, header: map[string]string{"Content-Type": probCT, "Allow": "GET, POST"},
+			status: 405, header: map[string]string{"Content-Type": probCT, "Allow": "GET, HEAD, POST"},
 			body: `{"type":"about:blank","title":"Method Not Allowed","status":405}`,
 		},
 

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -201,3 +202,24 @@ func TestBadRequestsAreProblems(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// HEAD is answered wherever GET is (issue 15, finding 5): the GET's
+// status and headers, no body; API Gateway lets it through to the
+// orders' any-methods. (Content-Length is the gateway's to set, and RFC
+// 9110 lets a HEAD answer leave it out.)
+func TestHeadAnswersAsGet(t *testing.T) {
+	t.Parallel()
+	o := createOrder(t, newClient(t), "Headed", 1)
+	for _, path := range []string{"/api/orders", "/api/orders/" + o.Id.String()} {
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodHead, baseURL+path, http.NoBody)
+		require.NoError(t, err)
+		resp, err := do(t, req)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusOK, resp.StatusCode, path)
+		assert.Empty(t, body, path)
+		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"), path)
+	}
+}

@@ -93,7 +93,7 @@ func TestWhoAnswers(t *testing.T) {
 		{"a method the docs lack", "", http.MethodPost, "/swagger", http.StatusNotFound, noRoute, ""},
 		{"no token", "", http.MethodGet, "/api/orders", http.StatusUnauthorized, noToken, ""},
 		{"a token the pool never issued", "Bearer not.a.token", http.MethodGet, "/api/orders", http.StatusUnauthorized, noToken, ""},
-		{"a method the orders lack", bearer, http.MethodPut, "/api/orders", http.StatusMethodNotAllowed, "", "GET, POST"},
+		{"a method the orders lack", bearer, http.MethodPut, "/api/orders", http.StatusMethodNotAllowed, "", "GET, HEAD, POST"},
 		{"a trailing slash, routed, not redirected", bearer, http.MethodGet, "/api/orders/", http.StatusNotFound, "", ""},
 		{"an unknown order", bearer, http.MethodGet, "/api/orders/" + uuid.NewString(), http.StatusNotFound, "", ""},
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -211,7 +212,25 @@ func TestMethodNotAllowedListsAllowedMethods(t *testing.T) {
 	h, _ := newHandler(t)
 	rec := serve(h, http.MethodTrace, "/api/orders/"+knownID, "", "")
 	require.Equal(t, http.StatusMethodNotAllowed, rec.Code)
-	assert.Equal(t, "DELETE, GET", rec.Header().Get("Allow"))
+	assert.Equal(t, "DELETE, GET, HEAD", rec.Header().Get("Allow"))
+}
+
+// Issue 15, finding 5: HEAD is answered wherever GET is, as HTTP asks:
+// the GET's status, headers and length, and no body.
+func TestHeadIsGetWithoutTheBody(t *testing.T) {
+	t.Parallel()
+	h, _ := newHandler(t)
+	for _, target := range []string{"/api/orders", "/api/orders/" + knownID, "/api/orders/" + uuid.NewString()} {
+		get := serve(h, http.MethodGet, target, "", "")
+		head := serve(h, http.MethodHead, target, "", "")
+		assert.Equal(t, get.Code, head.Code, target)
+		assert.Empty(t, head.Body.String(), "%s: no body", target)
+		assert.Equal(t, strconv.Itoa(get.Body.Len()), head.Header().Get("Content-Length"), target)
+		assert.Equal(t, get.Header().Get("Content-Type"), head.Header().Get("Content-Type"), target)
+		assert.Equal(t, "nosniff", head.Header().Get("X-Content-Type-Options"), target)
+	}
+	rec := serve(h, http.MethodHead, "/nothing", "", "")
+	assert.Equal(t, http.StatusNotFound, rec.Code, "no GET, no HEAD")
 }
 
 func TestInvalidParameters(t *testing.T) {

@@ -4,8 +4,9 @@
 // answers the domain's errors as problem documents, from one table
 // (errors.go).
 //
-// Every request passes the platform's guards first (bounded JSON bodies,
-// validation against the spec, security headers) and is logged once.
+// Every request passes the platform's guards first (HEAD answered as GET,
+// bounded JSON bodies, validation against the spec, security headers) and
+// is logged once.
 package httpapi
 
 import (
@@ -57,7 +58,7 @@ func New(svc Service, log *slog.Logger) (http.Handler, error) {
 			problem.Write(r.Context(), w, problem.Validation([]problem.Field{unboundParam(err)}))
 		},
 	})
-	guarded := httpguard.SecureHeaders(httpguard.JSONBodies(MaxBodyBytes)(httpguard.Validate(spec)(mux)))
+	guarded := httpguard.SecureHeaders(httpguard.HeadAsGet(spec)(httpguard.JSONBodies(MaxBodyBytes)(httpguard.Validate(spec)(mux))))
 	return logging.Requests(log)(guarded), nil
 }
 
