@@ -243,17 +243,18 @@ func typeName(s *openapi3.Schema) string {
 // 405 answer's Allow header.
 func allowedMethods(spec *openapi3.T, path string) []string {
 	for template, item := range spec.Paths.Map() {
-		if matchesTemplate(template, path) {
-			methods := make([]string, 0, len(item.Operations())+1)
-			for m := range item.Operations() {
-				methods = append(methods, m)
-			}
-			if item.Get != nil {
-				methods = append(methods, http.MethodHead) // HeadAsGet answers it
-			}
-			slices.Sort(methods)
-			return methods
+		if !matchesTemplate(template, path) {
+			continue
 		}
+		methods := make([]string, 0, len(item.Operations())+1)
+		for m := range item.Operations() {
+			methods = append(methods, m)
+		}
+		if item.Get != nil {
+			methods = append(methods, http.MethodHead) // HeadAsGet answers it
+		}
+		slices.Sort(methods)
+		return methods
 	}
 	return nil
 }
