@@ -3,11 +3,14 @@
 package integration
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -18,6 +21,7 @@ import (
 
 	"github.com/go-sam-blueprint/orders/src/local/motoserver"
 	"github.com/go-sam-blueprint/orders/src/local/sam"
+	"github.com/go-sam-blueprint/orders/tests/cfn"
 )
 
 // endpoint is the moto_server that TestMain started.
@@ -38,14 +42,38 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// countingClient counts the HTTP requests, that is the DynamoDB round trips.
+// countingClient counts the HTTP requests, that is the DynamoDB round
+// trips, and notes the IAM actions each one needs (see sentGrants).
 type countingClient struct {
 	calls atomic.Int64
+
+	mu     sync.Mutex
+	grants []cfn.Grant
 }
 
 func (c *countingClient) Do(req *http.Request) (*http.Response, error) {
 	c.calls.Add(1)
+	if req.Body != nil && req.Body != http.NoBody {
+		body, err := io.ReadAll(req.Body)
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		c.mu.Lock()
+		c.grants = append(c.grants, sentGrants(req.Header.Get("X-Amz-Target"), body)...)
+		c.mu.Unlock()
+	}
 	return http.DefaultClient.Do(req)
+}
+
+// sent returns, and forgets, the grants the calls so far needed.
+func (c *countingClient) sent() []cfn.Grant {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.grants
+	c.grants = nil
+	return out
 }
 
 // newDB returns a DynamoDB client for the local server that counts its
