@@ -154,11 +154,11 @@ func TestCreateUnderFaults(t *testing.T) {
 		{fault: dynamotest.ProvisionedThroughputExceeded, times: dynamotest.Forever, status: http.StatusServiceUnavailable},
 		{fault: dynamotest.Throttling, times: dynamotest.Forever, status: http.StatusServiceUnavailable},
 		{fault: dynamotest.TransactionThrottled, times: dynamotest.Forever, status: http.StatusServiceUnavailable},
-		{fault: dynamotest.InternalServerError, times: dynamotest.Forever, status: http.StatusInternalServerError},
-		{fault: dynamotest.ConnectionReset, times: dynamotest.Forever, status: http.StatusInternalServerError},
-		{fault: dynamotest.UnexpectedEOF, times: dynamotest.Forever, status: http.StatusInternalServerError},
+		{fault: dynamotest.InternalServerError, times: dynamotest.Forever, status: http.StatusServiceUnavailable},
+		{fault: dynamotest.ConnectionReset, times: dynamotest.Forever, status: http.StatusServiceUnavailable},
+		{fault: dynamotest.UnexpectedEOF, times: dynamotest.Forever, status: http.StatusServiceUnavailable},
 		{fault: dynamotest.Timeout, times: dynamotest.Forever, deadline: 500 * time.Millisecond, status: http.StatusGatewayTimeout},
-		{fault: dynamotest.ResponseLost, times: dynamotest.Forever, status: http.StatusInternalServerError, stored: true},
+		{fault: dynamotest.ResponseLost, times: dynamotest.Forever, status: http.StatusServiceUnavailable, stored: true},
 		// The SDK's retry of a transaction whose answer was lost: the same
 		// ClientRequestToken, so it commits nothing more.
 		{fault: dynamotest.ResponseLost, times: 1, status: http.StatusOK, stored: true},

@@ -71,6 +71,7 @@ func TestRolesGrantWhatTheCodeSends(t *testing.T) {
 	// reused, found and missing orders, another's, a first and a next page.
 	paths := map[string]func(t *testing.T){
 		"createOrder": func(t *testing.T) {
+			t.Helper()
 			_, _, err := svc.Create(ctx, alice, order, "k")
 			require.NoError(t, err)
 			_, _, err = svc.Create(ctx, alice, order, "k")
@@ -81,6 +82,7 @@ func TestRolesGrantWhatTheCodeSends(t *testing.T) {
 			require.NoError(t, err)
 		},
 		"getOrder": func(t *testing.T) {
+			t.Helper()
 			o, _, err := svc.Create(ctx, alice, orders.NewOrder{CustomerName: "Get", ItemCount: 1}, "")
 			require.NoError(t, err)
 			f.calls.sent() // the create's calls are createOrder's
@@ -92,6 +94,7 @@ func TestRolesGrantWhatTheCodeSends(t *testing.T) {
 			require.ErrorIs(t, err, orders.ErrNotFound)
 		},
 		"deleteOrder": func(t *testing.T) {
+			t.Helper()
 			o, _, err := svc.Create(ctx, alice, orders.NewOrder{CustomerName: "Del", ItemCount: 1}, "")
 			require.NoError(t, err)
 			f.calls.sent()
@@ -103,6 +106,7 @@ func TestRolesGrantWhatTheCodeSends(t *testing.T) {
 			require.ErrorIs(t, err, orders.ErrNotFound)
 		},
 		"listOrders": func(t *testing.T) {
+			t.Helper()
 			for i := range 3 {
 				_, _, err := svc.Create(ctx, alice, orders.NewOrder{CustomerName: "List", ItemCount: i + 1}, "")
 				require.NoError(t, err)
