@@ -6,12 +6,16 @@
 // API and must hold exactly the orders created less those deleted.
 //
 // TestLoad is the entry point. Plain `go test ./tests/load` (and so `make
-// test`) runs it for 5 s at 100 requests a second; `make load` runs it for
-// 60 s. The environment tunes it:
+// test`) runs it for 5 s at 25 requests a second, which a busy two-core
+// machine keeps up with; `make load` runs it for 60 s at 100. The
+// environment tunes it:
 //
-//	LOAD_DURATION  how long to send (a Go duration; default 5s, at most 60s)
-//	LOAD_RATE      requests a second (default 100, at most 1000)
-//	LOAD_SEED      the workload's random seed, to repeat a run's choices
+//	LOAD_DURATION     how long to send (a Go duration; default 5s, at most 60s)
+//	LOAD_RATE         requests a second (default 25, at most 1000)
+//	LOAD_SEED         the workload's random seed, to repeat a run's choices
+//	LOAD_MAX_DROPPED  the share of due requests that may go unsent, in
+//	                  percent (default 1): a run that sends much less than
+//	                  it was asked to measures less than it says, and fails
 //
 // The summary (throughput, latency per operation, status codes) goes to the
 // test log and to tests/output/load.txt.
@@ -41,8 +45,11 @@ import (
 const (
 	defaultDuration = 5 * time.Second
 	maxDuration     = 60 * time.Second
-	defaultRate     = 100
+	defaultRate     = 25
 	maxRate         = 1000
+	// defaultMaxDropped is the share of due requests, in percent, that a
+	// run may fail to send and still pass.
+	defaultMaxDropped = 1.0
 	// workers bounds the requests in flight. The scheduler queues up to as
 	// many again; a request that finds the queue full when it is due is
 	// counted as dropped: the stack (in practice moto_server, which serves
@@ -56,14 +63,15 @@ const (
 
 // settings are a run's parameters.
 type settings struct {
-	duration time.Duration
-	rate     int
-	seed     uint64
-	notes    []string
+	duration   time.Duration
+	rate       int
+	seed       uint64
+	maxDropped float64 // percent of the due requests
+	notes      []string
 }
 
 func settingsFromEnv() (settings, error) {
-	s := settings{duration: defaultDuration, rate: defaultRate, seed: uint64(time.Now().UnixNano())} //nolint:gosec // A clock is never negative.
+	s := settings{duration: defaultDuration, rate: defaultRate, maxDropped: defaultMaxDropped, seed: uint64(time.Now().UnixNano())} //nolint:gosec // A clock is never negative.
 	if v := os.Getenv("LOAD_DURATION"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -81,6 +89,13 @@ func settingsFromEnv() (settings, error) {
 			return s, fmt.Errorf("LOAD_RATE=%q: want requests a second, 1 to %d", v, maxRate)
 		}
 		s.rate = r
+	}
+	if v := os.Getenv("LOAD_MAX_DROPPED"); v != "" {
+		p, err := strconv.ParseFloat(v, 64)
+		if err != nil || p < 0 || p > 100 {
+			return s, fmt.Errorf("LOAD_MAX_DROPPED=%q: want a percentage, 0 to 100", v)
+		}
+		s.maxDropped = p
 	}
 	if v := os.Getenv("LOAD_SEED"); v != "" {
 		seed, err := strconv.ParseUint(v, 10, 64)
@@ -126,6 +141,15 @@ func TestLoad(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Dir(summaryFile), 0o750))
 	require.NoError(t, os.WriteFile(summaryFile, []byte(summary), 0o600))
 
+	// What was never sent was never measured: a run that fell behind its
+	// rate says so, and fails, rather than report figures for a load it
+	// did not apply (issue 15: 3,595 of 6,000 dropped had passed).
+	if ran.scheduled > 0 {
+		dropped := 100 * float64(ran.dropped) / float64(ran.scheduled)
+		assert.LessOrEqual(t, dropped, cfg.maxDropped,
+			"%d of %d due requests (%.1f%%) were never sent: the stack or this machine did not keep up with %d req/s; lower LOAD_RATE, or run on a quieter machine",
+			ran.dropped, ran.scheduled, dropped, cfg.rate)
+	}
 	assert.Zero(t, rep.transportErrors, "every request got an answer in time")
 	assert.Zero(t, rep.serverErrors, "no 5xx")
 	assert.Empty(t, rep.failures, "every answer is the one expected (%d unexpected)", rep.unexpected)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -61,7 +60,9 @@ func unreachable(err error) bool {
 	if _, ok := errors.AsType[*smithy.DeserializationError](err); ok {
 		return true // the answer was cut short or garbled on the way
 	}
-	if respErr, ok := errors.AsType[*awshttp.ResponseError](err); ok && respErr.HTTPStatusCode() >= http.StatusInternalServerError {
+	// DynamoDB's own 5xx. (The status is a number here: this package
+	// knows DynamoDB, not HTTP.)
+	if respErr, ok := errors.AsType[*awshttp.ResponseError](err); ok && respErr.HTTPStatusCode() >= 500 {
 		return true
 	}
 	if _, ok := errors.AsType[net.Error](err); ok {
