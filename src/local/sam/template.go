@@ -22,10 +22,14 @@ import (
 
 // Template is a parsed SAM template.
 type Template struct {
-	Globals struct {
+	Parameters map[string]parameter `yaml:"Parameters"`
+	Conditions map[string]yaml.Node `yaml:"Conditions"`
+	Globals    struct {
 		Function functionProps `yaml:"Function"`
 	} `yaml:"Globals"`
 	Resources map[string]Resource `yaml:"Resources"`
+
+	overrides map[string]string // SetParameters'
 }
 
 // Resource is one entry of a template's Resources; Properties stays raw,
@@ -305,6 +309,9 @@ func (t *Template) resolveAll(owner string, vars map[string]yaml.Node) (map[stri
 
 func (t *Template) resolve(n *yaml.Node) (string, error) {
 	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag == "!Ref" && t.isParameter(n.Value):
+		v, _ := t.Parameter(n.Value)
+		return v, nil
 	case n.Kind == yaml.ScalarNode && (n.Tag == "!Ref" || n.Tag == "!GetAtt"):
 		id, _, _ := strings.Cut(n.Value, ".")
 		if _, ok := t.Resources[id]; !ok {
@@ -316,4 +323,9 @@ func (t *Template) resolve(n *yaml.Node) (string, error) {
 	default:
 		return "", fmt.Errorf("%s cannot be resolved locally", n.Tag)
 	}
+}
+
+func (t *Template) isParameter(name string) bool {
+	_, ok := t.Parameters[name]
+	return ok
 }
