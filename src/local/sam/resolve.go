@@ -93,17 +93,7 @@ func (t *Template) resolveValue(v any) (any, error) {
 				}
 			}
 		}
-		out := make(map[string]any, len(v))
-		for k, item := range v {
-			r, err := t.resolveValue(item)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", k, err)
-			}
-			if _, gone := r.(noValue); !gone {
-				out[k] = r
-			}
-		}
-		return out, nil
+		return t.resolveMap(v)
 	case []any:
 		out := make([]any, 0, len(v))
 		for _, item := range v {
@@ -118,6 +108,21 @@ func (t *Template) resolveValue(v any) (any, error) {
 		return out, nil
 	}
 	return v, nil
+}
+
+// resolveMap resolves each member of an object that is no intrinsic.
+func (t *Template) resolveMap(v map[string]any) (map[string]any, error) {
+	out := make(map[string]any, len(v))
+	for k, item := range v {
+		r, err := t.resolveValue(item)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		if _, gone := r.(noValue); !gone {
+			out[k] = r
+		}
+	}
+	return out, nil
 }
 
 // intrinsic resolves one intrinsic function, if it is one this resolves.
@@ -190,13 +195,7 @@ func (t *Template) Condition(name string) (bool, error) {
 }
 
 func (t *Template) evalCondition(n *yaml.Node, seen map[string]bool) (bool, error) {
-	tag, args := n.Tag, n.Content
-	if n.Kind == yaml.MappingNode && len(n.Content) == 2 {
-		tag, args = "!"+strings.TrimPrefix(n.Content[0].Value, "Fn::"), n.Content[1].Content
-		if n.Content[0].Value == "Condition" {
-			tag, args = "!Condition", []*yaml.Node{n.Content[1]}
-		}
-	}
+	tag, args := conditionParts(n)
 	switch tag {
 	case "!Equals":
 		if len(args) != 2 {
@@ -212,31 +211,50 @@ func (t *Template) evalCondition(n *yaml.Node, seen map[string]bool) (bool, erro
 		v, err := t.evalCondition(args[0], seen)
 		return !v, err
 	case "!And", "!Or":
-		and := tag == "!And"
-		for _, a := range args {
-			v, err := t.evalCondition(a, seen)
-			if err != nil || v != and {
-				return v, err
-			}
-		}
-		return and, nil
+		return t.evalAll(tag == "!And", args, seen)
 	case "!Condition":
-		name := n.Value
-		if len(args) == 1 {
-			name = args[0].Value
-		}
-		if seen[name] {
-			return false, fmt.Errorf("condition %s refers to itself", name)
-		}
-		node, ok := t.Conditions[name]
-		if !ok {
-			return false, fmt.Errorf("no condition %s in the template", name)
-		}
-		next := maps.Clone(seen)
-		next[name] = true
-		return t.evalCondition(&node, next)
+		return t.evalNamed(args[0].Value, seen)
 	}
 	return false, fmt.Errorf("%s cannot be evaluated locally", tag)
+}
+
+// conditionParts reads a condition in either form, short (!Not [...]) or
+// long ({"Fn::Not": [...]}, {"Condition": name}).
+func conditionParts(n *yaml.Node) (string, []*yaml.Node) {
+	switch {
+	case n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "Condition":
+		return "!Condition", []*yaml.Node{n.Content[1]}
+	case n.Kind == yaml.MappingNode && len(n.Content) == 2:
+		return "!" + strings.TrimPrefix(n.Content[0].Value, "Fn::"), n.Content[1].Content
+	case n.Tag == "!Condition":
+		return "!Condition", []*yaml.Node{n}
+	}
+	return n.Tag, n.Content
+}
+
+// evalAll is Fn::And (and true) or Fn::Or (and false) of conditions.
+func (t *Template) evalAll(and bool, args []*yaml.Node, seen map[string]bool) (bool, error) {
+	for _, a := range args {
+		v, err := t.evalCondition(a, seen)
+		if err != nil || v != and {
+			return v, err
+		}
+	}
+	return and, nil
+}
+
+// evalNamed evaluates the condition name refers to.
+func (t *Template) evalNamed(name string, seen map[string]bool) (bool, error) {
+	if seen[name] {
+		return false, fmt.Errorf("condition %s refers to itself", name)
+	}
+	node, ok := t.Conditions[name]
+	if !ok {
+		return false, fmt.Errorf("no condition %s in the template", name)
+	}
+	next := maps.Clone(seen)
+	next[name] = true
+	return t.evalCondition(&node, next)
 }
 
 // scalar is the value of a condition's operand: a scalar, or a Ref of a
@@ -259,5 +277,5 @@ func (t *Template) scalar(n *yaml.Node) (string, error) {
 	if v, ok := pseudo[ref]; ok {
 		return v, nil
 	}
-	return "", fmt.Errorf("Ref %s: no parameter", ref)
+	return "", fmt.Errorf("the Ref of %s names no parameter", ref)
 }
