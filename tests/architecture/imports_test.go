@@ -122,6 +122,11 @@ var rules = []rule{
 		why:       "the DynamoDB adapter maps the domain to items; it knows nothing of the API",
 	},
 	{
+		name: "deployment hook", from: under("src/orders/deployhook"),
+		forbidden: anyOf(is("src/orders"), under("src/orders/httpapi", "src/orders/dynamo", "src/app", "src/local"), prefixed("github.com/aws/aws-sdk-go-v2/service/dynamodb")),
+		why:       "the hook tests the deployed functions from outside, through Lambda, as API Gateway calls them: it never runs their code or touches their data itself",
+	},
+	{
 		name: "local tools", from: not(anyOf(under("src/local", "src/cmd/local"), prefixed(module+"tests"))),
 		forbidden: under("src/local"),
 		why:       "local tooling (stand-ins for API Gateway, DynamoDB, the template) is for make run and the tests only",
@@ -132,7 +137,7 @@ var rules = []rule{
 		why:       "fakes and test libraries stay out of production code",
 	},
 	{
-		name: "function binaries", from: is("src/cmd/orders", "src/cmd/docs"), linked: true,
+		name: "function binaries", from: is("src/cmd/orders", "src/cmd/docs", "src/cmd/hook"), linked: true,
 		forbidden: anyOf(under("src/local"), prefixed("github.com/stretchr/testify", "github.com/aws/aws-sdk-go-v2/config")),
 		why:       "what Lambda runs links no local tool, no test library, and not the SDK's config package (config.AWS says why)",
 	},
@@ -195,6 +200,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{ImportPath: module + "src/app", Imports: []string{module + "src/local/gateway"}},
 		{ImportPath: module + "src/orders/httpapi", Imports: []string{module + "src/orders/orderstest"}},
 		{ImportPath: module + "src/cmd/orders", Deps: []string{"github.com/aws/aws-sdk-go-v2/config"}},
+		{ImportPath: module + "src/orders/deployhook", Imports: []string{module + "src/app"}},
+		{ImportPath: module + "src/cmd/hook", Deps: []string{"github.com/stretchr/testify/assert"}},
 	}
 	for _, p := range bad {
 		assert.Len(t, violations([]pkg{p}), 1, "%s: %v", p.ImportPath, p)
@@ -202,6 +209,7 @@ func TestRulesCatchViolations(t *testing.T) {
 	fine := []pkg{
 		{ImportPath: module + "src/orders", Imports: []string{module + "src/platform/metrics"}},
 		{ImportPath: module + "src/cmd/local", Imports: []string{module + "src/local/gateway"}},
+		{ImportPath: module + "src/orders/deployhook", Imports: []string{module + "src/api", "github.com/aws/aws-sdk-go-v2/service/lambda"}},
 		{ImportPath: module + "tests/integration", Imports: []string{module + "src/local/motoserver", module + "src/orders/orderstest"}},
 	}
 	assert.Empty(t, violations(fine))
