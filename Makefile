@@ -183,11 +183,15 @@ load: ## Load-test the local API: mixed operations at LOAD_RATE (100/s) for LOAD
 	@./scripts/docs-assets
 	LOAD_DURATION=$(LOAD_DURATION) LOAD_RATE=$(LOAD_RATE) $(GO) test -count=1 -timeout 5m -run '^TestLoad$$' -v ./tests/load/
 
+# make bench RECORD=1 records the run in BENCHMARKS.md; without it, the
+# bench writes nothing.
+RECORD ?=
+
 .PHONY: bench
-bench: ## Measure cold path, overhead, latency, round trips, size and memory against the budgets; writes BENCHMARKS.md
+bench: ## Measure cold path, overhead, latency, round trips, size and memory against the budgets, with the machine's load; RECORD=1 writes BENCHMARKS.md
 	@./scripts/check-tools run
 	@./scripts/docs-assets
-	$(GO) run ./tests/bench
+	$(GO) run ./tests/bench $(if $(RECORD),-out BENCHMARKS.md)
 
 .PHONY: breaking
 breaking: ## Fail on changes to api.yaml that break clients (BASE=<ref>; default: merge base with origin/main)
