@@ -74,6 +74,9 @@ docs-assets: ## Install the pinned Swagger UI and copy its files where the docs 
 build-DocsFunction: docs-assets
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(or $(ARTIFACTS_DIR),$(BIN)/DocsFunction)/bootstrap ./src/cmd/docs
 
+build-CodeDeployHookFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(or $(ARTIFACTS_DIR),$(BIN)/CodeDeployHookFunction)/bootstrap ./src/cmd/hook
+
 build-%:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(or $(ARTIFACTS_DIR),$(BIN)/$*)/bootstrap ./src/cmd/orders
 

@@ -37,11 +37,22 @@ type Resource struct {
 	DeletionPolicy      any            `json:"DeletionPolicy,omitempty"`
 	UpdateReplacePolicy any            `json:"UpdateReplacePolicy,omitempty"`
 	DependsOn           any            `json:"DependsOn,omitempty"`
+	UpdatePolicy        map[string]any `json:"UpdatePolicy,omitempty"`
 }
 
-// Transform runs the offline SAM transform on the template at path and
-// returns the result; outDir receives the JSON file.
+// Transform runs the offline SAM transform on the template at path, with
+// its parameters' defaults, and returns the result; outDir receives the
+// JSON file.
 func Transform(path, outDir string) (*Template, error) {
+	return TransformWith(path, outDir, nil)
+}
+
+// TransformWith runs the transform as a deploy with these parameter
+// values does (Environment=staging, ...), the defaults standing for the
+// others: CloudFormation hands the SAM transform the stack's values, and
+// SAM resolves what depends on them (a DeploymentPreference Type, say).
+// outDir receives the JSON file, named after the values.
+func TransformWith(path, outDir string, params map[string]string) (*Template, error) {
 	// Python reads these, not the test binary; go test caches a result
 	// until a file the test itself opened changes, so open them here, or a
 	// broken template.yaml would keep an old pass.
@@ -50,10 +61,17 @@ func Transform(path, outDir string) (*Template, error) {
 			return nil, fmt.Errorf("read %s: %w", input, err)
 		}
 	}
-	out := filepath.Join(outDir, "template.transformed.json")
-	cmd := exec.CommandContext(context.Background(), "python3", filepath.Join(repo.Root(), "scripts", "sam-transform"), path, out)
+	name := "template.transformed"
+	args := []string{filepath.Join(repo.Root(), "scripts", "sam-transform"), path, ""}
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		args = append(args, k+"="+params[k])
+		name += "." + k + "-" + params[k]
+	}
+	out := filepath.Join(outDir, name+".json")
+	args[2] = out
+	cmd := exec.CommandContext(context.Background(), "python3", args...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("sam-transform %s: %w\n%s", path, err, msg)
+		return nil, fmt.Errorf("sam-transform %s %v: %w\n%s", path, params, err, msg)
 	}
 	return Load(out)
 }

@@ -9,8 +9,10 @@ import (
 
 // Grant is one action that a function's role allows on one resource, the
 // resource named by the template's logical ids: "OrdersTable",
-// "OrdersTable/index/ByOwner", or "flags-profile" (the feature flags'
-// AppConfig profile).
+// "OrdersTable/index/ByOwner", "flags-profile" (the feature flags'
+// AppConfig profile), "CreateOrderFunction.Version" (the version of a
+// function being deployed) or "CreateOrderFunctionDeploymentGroup" (a
+// CodeDeploy deployment group of the stack's application).
 type Grant struct {
 	Resource, Action string
 }
@@ -40,7 +42,7 @@ func (t *Template) Grants(fn string) ([]Grant, error) {
 				return nil, fmt.Errorf("%s: a statement with effect %s", role, s.Effect)
 			}
 			for _, res := range s.Resources {
-				name, err := grantResource(res)
+				name, err := t.grantResource(res)
 				if err != nil {
 					return nil, fmt.Errorf("%s: %w", role, err)
 				}
@@ -54,13 +56,27 @@ func (t *Template) Grants(fn string) ([]Grant, error) {
 	return grants, nil
 }
 
-func grantResource(res any) (string, error) {
+// deploymentGroupARN is an Fn::Sub naming one deployment group of the
+// stack's CodeDeploy application.
+var deploymentGroupARN = regexp.MustCompile(`^arn:\$\{AWS::Partition\}:codedeploy:\$\{AWS::Region\}:\$\{AWS::AccountId\}:deploymentgroup:\$\{ServerlessDeploymentApplication\}/\$\{(\w+)\}$`)
+
+func (t *Template) grantResource(res any) (string, error) {
 	if id, attr, ok := GetAtt(res); ok && attr == "Arn" {
 		return id, nil
+	}
+	if id, ok := Ref(res); ok && t.Resources[id] != nil && t.Resources[id].Type == "AWS::Lambda::Version" {
+		if fn, ok := Ref(t.Resources[id].Properties["FunctionName"]); ok {
+			return fn + ".Version", nil
+		}
 	}
 	sub, _ := Path(res, "Fn::Sub").(string)
 	if m := indexARN.FindStringSubmatch(sub); m != nil {
 		return m[1] + "/index/" + m[2], nil
+	}
+	if m := deploymentGroupARN.FindStringSubmatch(sub); len(m) == 2 {
+		if r := t.Resources[m[1]]; r != nil && r.Type == "AWS::CodeDeploy::DeploymentGroup" {
+			return m[1], nil
+		}
 	}
 	if strings.Contains(sub, ":appconfig:") && strings.Contains(sub, "/configuration/${FeatureFlagsProfile.ConfigurationProfileId}") {
 		return "flags-profile", nil

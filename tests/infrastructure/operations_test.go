@@ -66,7 +66,7 @@ func TestEveryOperationHasItsParts(t *testing.T) {
 	for _, o := range operations(t) {
 		t.Run(o.String(), func(t *testing.T) {
 			t.Parallel()
-			require.NotEmpty(t, o.function, o.step(1, "give the operation an x-amazon-apigateway-integration whose uri names ${<Name>Function.Arn}"))
+			require.NotEmpty(t, o.function, o.step(1, "give the operation an x-amazon-apigateway-integration whose uri names ${<Name>Function.Alias}"))
 			fn, ok := tmpl.Resources[o.function]
 			require.True(t, ok && fn.Type == "AWS::Lambda::Function", o.step(7, "add "+o.function+" to template.yaml"))
 
@@ -112,7 +112,8 @@ func permitted(t *testing.T, o operation) bool {
 	route := "stage/" + o.method + regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(o.path, "x")
 	for _, id := range tmpl.IDs("AWS::Lambda::Permission") {
 		p := tmpl.Resources[id].Properties
-		if fn, _ := cfn.Ref(p["FunctionName"]); fn != o.function {
+		alias, _ := cfn.Ref(p["FunctionName"])
+		if fn, _ := aliased(alias); fn != o.function {
 			continue
 		}
 		arn, ok := tmpl.Sub(p["SourceArn"])
@@ -201,8 +202,11 @@ func TestMakefileBuildsEveryFunction(t *testing.T) {
 		require.NoError(t, err, "%s", out)
 		cmd := string(out)
 		main := "./src/cmd/orders"
-		if id == "DocsFunction" {
+		switch id {
+		case "DocsFunction":
 			main = "./src/cmd/docs"
+		case hookFunction:
+			main = "./src/cmd/hook"
 		}
 		for _, want := range []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64", "-tags lambda.norpc", "-trimpath", `-ldflags "-s -w"`, "-o /tmp/artifacts/bootstrap", main} {
 			assert.Contains(t, cmd, want, id)

@@ -35,7 +35,28 @@ func functionOf(op *openapi3.Operation) string {
 // other than the docs' integrate; DocsFunction serves the docs.
 var functions []string
 
-var integrationFunction = regexp.MustCompile(`functions/\$\{(\w+)\.Arn\}/invocations`)
+// integrationFunction finds the function whose alias an integration's uri
+// names in api.yaml: functions/${CreateOrderFunction.Alias}/invocations.
+var integrationFunction = regexp.MustCompile(`functions/\$\{(\w+)\.Alias\}/invocations`)
+
+// integrationResource finds the resource an integration's uri names after
+// the transform, which resolves <Function>.Alias to the alias' logical id:
+// functions/${CreateOrderFunctionAliaslive}/invocations.
+var integrationResource = regexp.MustCompile(`functions/\$\{(\w+)\}/invocations`)
+
+// liveAlias is the alias every function publishes (AutoPublishAlias) and
+// API Gateway invokes.
+const liveAlias = "live"
+
+// aliased returns the function that id, an alias of the template, points
+// at: ok only for an alias named live.
+func aliased(id string) (fn string, ok bool) {
+	r := tmpl.Resources[id]
+	if r == nil || r.Type != "AWS::Lambda::Alias" || r.Properties["Name"] != liveAlias {
+		return "", false
+	}
+	return cfn.Ref(r.Properties["FunctionName"])
+}
 
 func loadSpec(t *testing.T) *openapi3.T {
 	t.Helper()
@@ -44,14 +65,19 @@ func loadSpec(t *testing.T) *openapi3.T {
 	return spec
 }
 
+// integrationTarget returns the function an integration of the
+// transformed API invokes, through its alias live: a uri on the function
+// itself would skip the gradual deployment.
 func integrationTarget(t *testing.T, ext any) string {
 	t.Helper()
 	uri := cfn.Path(ext, "uri", "Fn::Sub")
 	s, ok := uri.(string)
 	require.True(t, ok, "integration uri is an Fn::Sub: %v", ext)
-	m := integrationFunction.FindStringSubmatch(s)
+	m := integrationResource.FindStringSubmatch(s)
 	require.NotNil(t, m, s)
-	return m[1]
+	fn, ok := aliased(m[1])
+	require.True(t, ok, "API Gateway invokes the function's alias %s, not %s (README \"Add an endpoint\", step 1): %s", liveAlias, m[1], s)
+	return fn
 }
 
 // Every operation of api.yaml reaches its own function, through the API's
@@ -120,8 +146,10 @@ func TestInvokePermissions(t *testing.T) {
 	permitted := map[string]string{}
 	for _, id := range tmpl.IDs("AWS::Lambda::Permission") {
 		p := tmpl.Resources[id].Properties
-		fn, ok := cfn.Ref(p["FunctionName"])
+		alias, ok := cfn.Ref(p["FunctionName"])
 		require.True(t, ok, id)
+		fn, ok := aliased(alias)
+		require.True(t, ok, "%s: API Gateway may invoke the alias it calls, %s, not %s", id, liveAlias, alias)
 		assert.Equal(t, "apigateway.amazonaws.com", p["Principal"], id)
 		src, ok := tmpl.Sub(p["SourceArn"])
 		require.True(t, ok, "%s: SourceArn is an Fn::Sub", id)
@@ -137,7 +165,7 @@ func TestInvokePermissions(t *testing.T) {
 
 func TestFunctions(t *testing.T) {
 	t.Parallel()
-	assert.ElementsMatch(t, append(slices.Clone(functions), "DocsFunction"), tmpl.IDs("AWS::Lambda::Function"))
+	assert.ElementsMatch(t, append(slices.Clone(functions), "DocsFunction", hookFunction), tmpl.IDs("AWS::Lambda::Function"))
 	required := requiredEnv(reflect.TypeFor[config.Config](), "")
 	require.Contains(t, required, "APPCONFIG_PROFILE", "requiredEnv reads nested prefixes")
 	for _, id := range functions {
@@ -202,6 +230,8 @@ func TestRolesAreLeastPrivilege(t *testing.T) {
 		"DeleteOrderFunction": nil,
 		"ListOrdersFunction":  nil,
 		"DocsFunction":        nil,
+		// The versions it tests, and its verdict on their deployments.
+		hookFunction: hookGrants(),
 	}
 	for _, fn := range tmpl.IDs("AWS::Lambda::Function") {
 		require.Contains(t, want, fn, "add a row for %s: the actions other than DynamoDB's its code calls (README \"Add an endpoint\", step 10)", fn)
@@ -358,7 +388,7 @@ func TestValidationCatchesABrokenReferenceInTheSpec(t *testing.T) {
 		raw, err := os.ReadFile(filepath.Join(repo.Root(), name))
 		require.NoError(t, err)
 		if name == "api.yaml" {
-			raw = []byte(strings.Replace(string(raw), "${CreateOrderFunction.Arn}", "${NoSuchFunction.Arn}", 1))
+			raw = []byte(strings.Replace(string(raw), "${CreateOrderFunction.Alias}", "${NoSuchFunction.Alias}", 1))
 		}
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), raw, 0o600))
 	}

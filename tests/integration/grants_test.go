@@ -52,7 +52,7 @@ func sentGrants(target string, body []byte) []cfn.Grant {
 }
 
 // integrationFunction finds the function an operation's integration names.
-var integrationFunction = regexp.MustCompile(`\$\{(\w+)\.Arn\}`)
+var integrationFunction = regexp.MustCompile(`\$\{(\w+)\.Alias\}`)
 
 // Issue 15, finding 6: each function's DynamoDB grants are exactly the
 // actions its operations' code sends, found by running every path of each

@@ -44,6 +44,15 @@ var AllowedManagedPolicies = []string{
 	"AWSXrayWriteOnlyAccess",
 }
 
+// ServiceRolePolicies are AWS managed policies allowed only on a role that
+// one service alone may assume, by policy: the service. SAM gives
+// CodeDeploy AWSCodeDeployRoleForLambda for the gradual deployments
+// (CodeDeployServiceRole): update the aliases, read the rollback alarms,
+// invoke the functions named CodeDeployHook_*.
+var ServiceRolePolicies = map[string]string{
+	"service-role/AWSCodeDeployRoleForLambda": "codedeploy.amazonaws.com",
+}
+
 // AllowedRuntimes are the Lambda runtimes functions may use: the Go
 // functions run as custom runtimes on Amazon Linux 2023 (go1.x and
 // provided.al2 are deprecated or on their way out).
@@ -95,7 +104,7 @@ var Rules = []Rule{
 	// ---------------------------------------------------------------- IAM
 	{"IAM1", "Identity policies allow no wildcard actions (\"*\", \"service:*\", or NotAction): each role may do only what its code does.", checkWildcardActions},
 	{"IAM2", "Identity policies allow no Resource \"*\" (or NotResource): each permission names the resources it is for.", checkWildcardResources},
-	{"IAM3", "Principals attach only allowlisted AWS managed policies (Lambda basic execution, X-Ray write): managed policies are broad and change under us.", checkManagedPolicies},
+	{"IAM3", "Principals attach only allowlisted AWS managed policies (Lambda basic execution, X-Ray write; CodeDeploy's for Lambda on the role only CodeDeploy assumes): managed policies are broad and change under us.", checkManagedPolicies},
 	{"IAM4", "Role trust policies let only AWS services assume the role: no account, user or \"*\" can take a service's permissions.", checkTrustPolicies},
 	{"IAM5", "Every Lambda function has a role of its own from this template: permissions stay per operation, never pooled.", checkRolePerFunction},
 	{"IAM6", "No identity policy allows dynamodb:Scan (by name or wildcard): a scan reads every caller's orders; listing queries the owner index.", checkNoScan},
@@ -354,15 +363,37 @@ func checkManagedPolicies(t *cfn.Template) []Finding {
 	for id, r := range resources(t, "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group") {
 		for _, arn := range cfn.List(r.Properties["ManagedPolicyArns"]) {
 			name, ok := managedPolicyName(arn)
+			service, forService := ServiceRolePolicies[name]
 			switch {
 			case !ok:
 				out = append(out, Finding{id, fmt.Sprintf("managed policy %v is not an AWS managed policy ARN this rule can read", arn)})
-			case !slices.Contains(AllowedManagedPolicies, name):
+			case forService && !assumedOnlyBy(r, service):
+				out = append(out, Finding{id, fmt.Sprintf("managed policy %q is allowed only on a role that %s alone assumes", name, service)})
+			case !forService && !slices.Contains(AllowedManagedPolicies, name):
 				out = append(out, Finding{id, fmt.Sprintf("managed policy %q is not allowlisted", name)})
 			}
 		}
 	}
 	return out
+}
+
+// assumedOnlyBy reports whether r is a role whose trust policy lets service
+// assume it, and no one else.
+func assumedOnlyBy(r *cfn.Resource, service string) bool {
+	if r.Type != "AWS::IAM::Role" {
+		return false
+	}
+	stmts := statements(r.Properties["AssumeRolePolicyDocument"])
+	for _, s := range stmts {
+		if s.effect() != "Allow" {
+			continue
+		}
+		p, ok := s["Principal"].(map[string]any)
+		if !ok || len(p) != 1 || !slices.Equal(cfn.List(p["Service"]), []any{service}) {
+			return false
+		}
+	}
+	return len(stmts) > 0
 }
 
 // servicePrincipal matches a service principal, such as lambda.amazonaws.com.

@@ -366,6 +366,12 @@ func badFixtures() []badFixture {
 		{"IAM3", "allowlisted name under another path", "CreateOrderFunctionRole", func(c *cfn.Template) {
 			props(c, "CreateOrderFunctionRole")["ManagedPolicyArns"] = []any{"arn:aws:iam::aws:policy/service-role/AWSXrayWriteOnlyAccess-v2"}
 		}},
+		{"IAM3", "CodeDeploy's policy on a function role", "GetOrderFunctionRole", func(c *cfn.Template) {
+			props(c, "GetOrderFunctionRole")["ManagedPolicyArns"] = []any{"arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda"}
+		}},
+		{"IAM3", "another service may assume CodeDeploy's role too", "CodeDeployServiceRole", func(c *cfn.Template) {
+			obj(props(c, "CodeDeployServiceRole"), "AssumeRolePolicyDocument", "Statement", 0, "Principal")["Service"] = []any{"codedeploy.amazonaws.com", "lambda.amazonaws.com"}
+		}},
 		{"IAM3", "customer managed policy", "ListOrdersFunctionRole", func(c *cfn.Template) {
 			p := props(c, "ListOrdersFunctionRole")
 			p["ManagedPolicyArns"] = append(p["ManagedPolicyArns"].([]any), ref("SomePolicy"))

@@ -26,7 +26,8 @@ import (
 )
 
 // spec is a small API with no customised gateway responses: API Gateway's
-// built-in answers apply.
+// built-in answers apply. Its integrations name a function's alias, as
+// api.yaml's do, or the function itself (the docs here): both reach it.
 const spec = `
 openapi: 3.0.3
 info: {title: t, version: "1"}
@@ -34,16 +35,16 @@ paths:
   /api/orders:
     get:
       responses: {"200": {description: ok}}
-      x-amazon-apigateway-integration: {type: aws_proxy, uri: {"Fn::Sub": "functions/${ListFn.Arn}/invocations"}}
+      x-amazon-apigateway-integration: {type: aws_proxy, uri: {"Fn::Sub": "functions/${ListFn.Alias}/invocations"}}
   /api/orders/{orderId}:
     x-amazon-apigateway-any-method:
-      x-amazon-apigateway-integration: {type: aws_proxy, uri: {"Fn::Sub": "functions/${GetFn.Arn}/invocations"}}
+      x-amazon-apigateway-integration: {type: aws_proxy, uri: {"Fn::Sub": "functions/${GetFn.Alias}/invocations"}}
     get:
       responses: {"200": {description: ok}}
-      x-amazon-apigateway-integration: {type: aws_proxy, uri: {"Fn::Sub": "functions/${GetFn.Arn}/invocations"}}
+      x-amazon-apigateway-integration: {type: aws_proxy, uri: {"Fn::Sub": "functions/${GetFn.Alias}/invocations"}}
     delete:
       responses: {"200": {description: ok}}
-      x-amazon-apigateway-integration: {type: aws_proxy, uri: {"Fn::Sub": "functions/${DeleteFn.Arn}/invocations"}}
+      x-amazon-apigateway-integration: {type: aws_proxy, uri: {"Fn::Sub": "functions/${DeleteFn.Alias}/invocations"}}
   /swagger:
     get:
       responses: {"200": {description: ok}}
@@ -520,6 +521,15 @@ func TestNewNeedsEveryFunction(t *testing.T) {
 	require.ErrorContains(t, err, "no function")
 }
 
+// An integration that names neither a function's alias nor its ARN
+// reaches nothing.
+func TestNewNeedsAFunctionInEachIntegration(t *testing.T) {
+	t.Parallel()
+	bad := strings.Replace(spec, "${ListFn.Alias}", "${ListFn.Version}", 1)
+	_, err := gateway.New(load(t, bad), gateway.Options{Functions: every(&recorder{})})
+	require.ErrorContains(t, err, "names no ${Function.Alias} or ${Function.Arn}")
+}
+
 func TestAccessLog(t *testing.T) {
 	t.Parallel()
 	var log strings.Builder
@@ -539,11 +549,12 @@ func TestFunctionPerRoute(t *testing.T) {
 		do(t, method, srv.URL+"/api/orders/x", http.NoBody, nil)
 	}
 	do(t, http.MethodGet, srv.URL+"/api/orders", http.NoBody, nil)
+	do(t, http.MethodGet, srv.URL+"/swagger", http.NoBody, nil)
 	var names []string
 	for _, ctx := range fn.ctxs {
 		lc, ok := lambdacontext.FromContext(ctx)
 		require.True(t, ok)
 		names = append(names, lc.InvokedFunctionArn[strings.LastIndex(lc.InvokedFunctionArn, ":")+1:])
 	}
-	assert.Equal(t, []string{"DeleteFn", "GetFn", "GetFn", "ListFn"}, names)
+	assert.Equal(t, []string{"DeleteFn", "GetFn", "GetFn", "ListFn", "DocsFn"}, names, "${Fn.Alias} and ${Fn.Arn} alike")
 }

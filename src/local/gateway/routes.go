@@ -30,8 +30,11 @@ type target struct {
 }
 
 // integrationFunction finds the function an x-amazon-apigateway-
-// integration's uri names: ...functions/${CreateOrderFunction.Arn}/invocations.
-var integrationFunction = regexp.MustCompile(`\$\{(\w+)\.Arn\}`)
+// integration's uri names: ...functions/${CreateOrderFunction.Alias}/invocations,
+// its alias as api.yaml names it (locally there is one version, the
+// code's), or ...functions/${CreateOrderFunction.Arn}/invocations, the
+// function itself.
+var integrationFunction = regexp.MustCompile(`\$\{(\w+)\.(?:Alias|Arn)\}`)
 
 // compileRoutes reads the resources and methods of spec, as API Gateway
 // imports them.
@@ -76,7 +79,7 @@ func function(template, method string, ext map[string]any) (string, error) {
 	}
 	m := integrationFunction.FindSubmatch(raw)
 	if m == nil {
-		return "", fmt.Errorf("gateway: %s %s: its x-amazon-apigateway-integration names no ${Function.Arn}", method, template)
+		return "", fmt.Errorf("gateway: %s %s: its x-amazon-apigateway-integration names no ${Function.Alias} or ${Function.Arn}", method, template)
 	}
 	return string(m[1]), nil
 }
