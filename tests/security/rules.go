@@ -141,6 +141,7 @@ var Rules = []Rule{
 	{"APIG7", "No API Gateway Deployment creates a stage of its own (StageName): such a stage has none of the managed stage's WAF, throttling or logging.", checkDeploymentStages},
 	{"APIG8", "The service stack sets no account-wide API Gateway setting (AWS::ApiGateway::Account): it is shared by every API of the account and region, so stacks would overwrite it, and deleting one would leave the account pointing at a deleted role.", checkNoAccountSettings},
 	{"APIG9", "Every API stage's access log format records the caller ($context.authorizer.claims.sub and client_id) and never the Authorization header or the token ($method.request.header.Authorization, $input.*, $context.authorizer.token, ...).", checkAccessLogCaller},
+	{"APIG10", "Every Lambda integration of a REST API body invokes an alias of a function of this template (${Function.Alias} in api.yaml, the alias SAM makes of it after the transform), never the unqualified function (${Function.Arn}) or a written-out ARN: API calls go through the gradual deployment, its pre-traffic hook and its rollback.", checkIntegrationsInvokeAliases},
 	{"AUTH1", "Every operation of a REST API body but the public docs paths (PublicPaths) requires the body's Cognito user pool authorizer, on a user pool of this template, with at least one scope; the docs paths require none; no document-level security.", checkOperationAuth},
 
 	// ---------------------------------------------------------------- WAF
@@ -826,6 +827,59 @@ func checkOperationAuth(t *cfn.Template) []Finding {
 		}
 	}
 	return out
+}
+
+// lambdaIntegration finds the function an integration uri invokes, the
+// part between functions/ and /invocations.
+var lambdaIntegration = regexp.MustCompile(`:lambda:path/[^/]+/functions/(.+)/invocations$`)
+
+// integrationVariable is one ${Resource} or ${Resource.Attribute} of an Fn::Sub.
+var integrationVariable = regexp.MustCompile(`^\$\{(\w+)(?:\.(\w+))?\}$`)
+
+func checkIntegrationsInvokeAliases(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::ApiGateway::RestApi") {
+		paths, _ := cfn.Path(r.Properties, "Body", "paths").(map[string]any)
+		for _, p := range slices.Sorted(maps.Keys(paths)) {
+			for _, m := range httpMethods {
+				uri := cfn.Path(paths[p], m, "x-amazon-apigateway-integration", "uri")
+				if uri == nil {
+					continue
+				}
+				text, _ := subString(uri)
+				match := lambdaIntegration.FindStringSubmatch(text)
+				if match == nil {
+					continue // not a Lambda integration
+				}
+				if why := notAnAlias(t, match[1]); why != "" {
+					out = append(out, Finding{id, fmt.Sprintf("%s %s: %s", m, p, why)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// notAnAlias says why target, what an integration uri names between
+// functions/ and /invocations, is not an alias of a function of t; "" when
+// it is one.
+func notAnAlias(t *cfn.Template, target string) string {
+	v := integrationVariable.FindStringSubmatch(target)
+	if v == nil {
+		return fmt.Sprintf("invokes %s, which is no alias of this template", target)
+	}
+	r := t.Resources[v[1]]
+	switch {
+	case r == nil:
+		return fmt.Sprintf("invokes %s, which is no resource of this template", target)
+	case r.Type == "AWS::Lambda::Alias" && v[2] == "":
+		return ""
+	case (r.Type == "AWS::Lambda::Function" || r.Type == "AWS::Serverless::Function") && v[2] == "Alias":
+		return "" // api.yaml's form, which SAM resolves to the alias
+	case r.Type == "AWS::Lambda::Function" || r.Type == "AWS::Serverless::Function":
+		return fmt.Sprintf("invokes the unqualified function %s: traffic shifting, the pre-traffic hook and rollback never apply to API calls; name ${%s.Alias}", target, v[1])
+	}
+	return fmt.Sprintf("invokes %s, a %s, not a function's alias", target, r.Type)
 }
 
 func checkNoAccountSettings(t *cfn.Template) []Finding {

@@ -127,6 +127,32 @@ func TestAPIYAMLRequiresTheAuthorizer(t *testing.T) {
 	}
 }
 
+// APIG10 holds api.yaml itself too: its integrations name each function's
+// alias, ${Function.Alias}, which the transform resolves.
+func TestAPIYAMLInvokesAliases(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(filepath.Join(repo.Root(), "api.yaml"))
+	require.NoError(t, err)
+	var spec any
+	require.NoError(t, yaml.Unmarshal(raw, &spec))
+	asJSON, err := json.Marshal(stringKeys(spec))
+	require.NoError(t, err)
+	var body map[string]any
+	require.NoError(t, json.Unmarshal(asJSON, &body))
+
+	c := tmpl.Clone()
+	props(c, "OrdersApi")["Body"] = body
+	findings := ruleByID(t, "APIG10").Check(c)
+	assert.Empty(t, findings, "api.yaml:%s", list(findings))
+
+	props(c, "OrdersApi")["Body"] = func() map[string]any {
+		var broken map[string]any
+		require.NoError(t, json.Unmarshal([]byte(strings.Replace(string(asJSON), "${ListOrdersFunction.Alias}", "${ListOrdersFunction.Arn}", 1)), &broken))
+		return broken
+	}()
+	assert.Len(t, ruleByID(t, "APIG10").Check(c), 1, "api.yaml's form with .Arn fails")
+}
+
 // stringKeys turns the map[any]any that YAML may decode into
 // map[string]any, for encoding/json.
 func stringKeys(v any) any {
@@ -281,6 +307,27 @@ func sub(s string) any { return map[string]any{"Fn::Sub": s} }
 // operation returns an operation of the API's body.
 func operation(c *cfn.Template, path, method string) map[string]any {
 	return obj(props(c, "OrdersApi"), "Body", "paths", path, method)
+}
+
+// integrationURI rewrites what an operation's integration uri invokes,
+// from one target to another.
+func integrationURI(c *cfn.Template, path, method, from, to string) {
+	integration := obj(operation(c, path, method), "x-amazon-apigateway-integration")
+	uri, ok := cfn.Path(integration, "uri", "Fn::Sub").(string)
+	if !ok || !strings.Contains(uri, "/functions/"+from+"/invocations") {
+		panic(fmt.Sprintf("%s %s's integration invokes no %s: %v", method, path, from, integration["uri"]))
+	}
+	integration["uri"] = sub(strings.Replace(uri, from, to, 1))
+}
+
+// versionOf returns the logical id of a function's version.
+func versionOf(c *cfn.Template, fn string) string {
+	for _, id := range c.IDs("AWS::Lambda::Version") {
+		if ref, _ := cfn.Ref(props(c, id)["FunctionName"]); ref == fn {
+			return id
+		}
+	}
+	panic("no version of " + fn)
 }
 
 // scopes is a security requirement list of the Cognito scheme.
@@ -694,6 +741,19 @@ func badFixtures() []badFixture {
 		}},
 		{"APIG9", "the token is logged, formally", "OrdersApiStage", func(c *cfn.Template) {
 			editAccessLog(c, withField(`"token":"${context.authorizer.token}"`))
+		}},
+		// APIG10
+		{"APIG10", "an operation invokes the unqualified function", "OrdersApi", func(c *cfn.Template) {
+			integrationURI(c, "/api/orders", "post", "${CreateOrderFunctionAliaslive}", "${CreateOrderFunction.Arn}")
+		}},
+		{"APIG10", "a catch-all method invokes the unqualified function", "OrdersApi", func(c *cfn.Template) {
+			integrationURI(c, "/api/orders/{orderId}", "x-amazon-apigateway-any-method", "${GetOrderFunctionAliaslive}", "${GetOrderFunction.Arn}")
+		}},
+		{"APIG10", "the docs invoke a written-out function ARN", "OrdersApi", func(c *cfn.Template) {
+			integrationURI(c, "/swagger", "get", "${DocsFunctionAliaslive}", "arn:aws:lambda:us-east-1:123456789012:function:docs")
+		}},
+		{"APIG10", "an operation invokes a version", "OrdersApi", func(c *cfn.Template) {
+			integrationURI(c, "/api/orders/{orderId}", "delete", "${DeleteOrderFunctionAliaslive}", "${"+versionOf(c, "DeleteOrderFunction")+"}")
 		}},
 		// AUTH1
 		{"AUTH1", "an orders operation without security", "OrdersApi", func(c *cfn.Template) {
