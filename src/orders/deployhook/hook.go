@@ -46,17 +46,6 @@ type Reporter interface {
 	PutLifecycleEventHookExecutionStatus(ctx context.Context, in *codedeploy.PutLifecycleEventHookExecutionStatusInput, opts ...func(*codedeploy.Options)) (*codedeploy.PutLifecycleEventHookExecutionStatusOutput, error)
 }
 
-// Functions are the versions the hook invokes, as ARNs
-// (arn:aws:lambda:region:account:function:name:version): the template
-// sets each to !Ref <Function>.Version, the version being deployed, and
-// the hook's role may invoke exactly those.
-type Functions struct {
-	CreateOrder string `env:"CREATE_ORDER_VERSION,required,notEmpty"`
-	GetOrder    string `env:"GET_ORDER_VERSION,required,notEmpty"`
-	ListOrders  string `env:"LIST_ORDERS_VERSION,required,notEmpty"`
-	DeleteOrder string `env:"DELETE_ORDER_VERSION,required,notEmpty"`
-}
-
 // Config is what the hook's function reads from its environment.
 type Config struct {
 	Functions Functions

@@ -23,6 +23,17 @@ import (
 // client id, 26 lower-case letters and digits).
 const Caller = "deployment-hook"
 
+// Functions are the versions the hook invokes, one per operation of the
+// scenario, as ARNs (arn:aws:lambda:region:account:function:name:version):
+// the template sets each to !Ref <Function>.Version, the version being
+// deployed, and the hook's role may invoke exactly those.
+type Functions struct {
+	CreateOrder string `env:"CREATE_ORDER_VERSION,required,notEmpty"`
+	GetOrder    string `env:"GET_ORDER_VERSION,required,notEmpty"`
+	ListOrders  string `env:"LIST_ORDERS_VERSION,required,notEmpty"`
+	DeleteOrder string `env:"DELETE_ORDER_VERSION,required,notEmpty"`
+}
+
 // The sample events the hook sends, one per orders operation, by file
 // name under events/.
 const (
