@@ -7,6 +7,8 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -34,6 +36,82 @@ func TestSpecIsGetSpec(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, string(b), string(a))
 	require.NotNil(t, fast.Paths.Find("/api/orders").Post.RequestBody.Value, "references are resolved")
+}
+
+// RequestSpec builds the document that decoding requests.json and
+// resolving its references makes, value for value, without doing either.
+func TestRequestSpecIsRequestsJSON(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("requests.json")
+	require.NoError(t, err)
+	var decoded openapi3.T
+	require.NoError(t, json.Unmarshal(raw, &decoded))
+	require.NoError(t, openapi3.NewLoader().ResolveRefsIn(&decoded, nil))
+	built, err := api.RequestSpec()
+	require.NoError(t, err)
+	sameValue(t, reflect.ValueOf(&decoded), reflect.ValueOf(built), "T", map[[2]uintptr]bool{})
+	require.NotNil(t, built.Paths.Find("/api/orders").Post.RequestBody.Value.Content.Get("application/json").Schema.Value, "references are resolved")
+	again, err := api.RequestSpec()
+	require.NoError(t, err)
+	assert.NotSame(t, built, again, "each call builds a document of its own")
+}
+
+// sameValue fails t where a and b differ, unexported fields included, but
+// for refPath, where the loader noted the file a reference came from.
+// Pointers reached twice in a are reached twice in b.
+func sameValue(t *testing.T, a, b reflect.Value, path string, seen map[[2]uintptr]bool) {
+	t.Helper()
+	if !assert.Equal(t, a.Kind(), b.Kind(), path) {
+		return
+	}
+	switch a.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !assert.Equal(t, a.IsNil(), b.IsNil(), path) || a.IsNil() {
+			return
+		}
+		if a.Kind() == reflect.Pointer {
+			pair := [2]uintptr{a.Pointer(), b.Pointer()}
+			if seen[pair] {
+				return
+			}
+			seen[pair] = true
+		}
+		sameValue(t, a.Elem(), b.Elem(), path, seen)
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if f := a.Type().Field(i); f.Name != "refPath" {
+				sameValue(t, a.Field(i), b.Field(i), path+"."+f.Name, seen)
+			}
+		}
+	case reflect.Map:
+		if !assert.Equal(t, a.IsNil(), b.IsNil(), path) || !assert.Equal(t, a.Len(), b.Len(), path) {
+			return
+		}
+		for _, k := range a.MapKeys() {
+			if assert.True(t, b.MapIndex(k).IsValid(), "%s[%v]", path, k) {
+				sameValue(t, a.MapIndex(k), b.MapIndex(k), fmt.Sprintf("%s[%v]", path, k), seen)
+			}
+		}
+	case reflect.Slice:
+		if !assert.Equal(t, a.IsNil(), b.IsNil(), path) || !assert.Equal(t, a.Len(), b.Len(), path) {
+			return
+		}
+		for i := range a.Len() {
+			sameValue(t, a.Index(i), b.Index(i), fmt.Sprintf("%s[%d]", path, i), seen)
+		}
+	case reflect.String:
+		assert.Equal(t, a.String(), b.String(), path)
+	case reflect.Bool:
+		assert.Equal(t, a.Bool(), b.Bool(), path)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		assert.Equal(t, a.Int(), b.Int(), path)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		assert.Equal(t, a.Uint(), b.Uint(), path)
+	case reflect.Float32, reflect.Float64:
+		assert.InDelta(t, a.Float(), b.Float(), 0, path)
+	default:
+		t.Errorf("%s: cannot compare a %s", path, a.Kind())
+	}
 }
 
 // RequestSpec has every operation of Spec, and a request passes or fails

@@ -1,16 +1,20 @@
-// Command requestspec writes the request side of an OpenAPI document as
-// compact JSON: its paths, each operation's parameters, request body and
-// security, and the components those reference, without responses,
-// documentation, examples or extensions. The orders function validates
-// requests against it: it decodes in half the time of the whole document,
-// on every cold start. Operations with a tag that oapi-codegen's
-// configuration excludes are left out, as oapi-codegen leaves them out of
-// the server.
+// Command requestspec writes the request side of an OpenAPI document: its
+// paths, each operation's parameters, request body and security, and the
+// components those reference, without responses, documentation, examples
+// or extensions. The orders function validates requests against it.
+// Operations with a tag that oapi-codegen's configuration excludes are
+// left out, as oapi-codegen leaves them out of the server.
+//
+// It writes it twice: as compact JSON (requests.json, to read and to
+// review), and as Go code that builds kin-openapi's document of it, as
+// decoding that JSON and resolving its references would, without doing
+// either (requests.gen.go): the function validates against that, and a
+// cold start decodes nothing.
 //
 // It fails on any member it does not know at the document, path, operation
 // or components level, rather than drop something validation might read.
 //
-// Usage: requestspec api.yaml oapi-codegen.yaml requests.json
+// Usage: requestspec api.yaml oapi-codegen.yaml requests.json requests.gen.go
 package main
 
 import (
@@ -25,22 +29,22 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: requestspec api.yaml oapi-codegen.yaml requests.json")
+	if len(os.Args) != 5 {
+		fmt.Fprintln(os.Stderr, "usage: requestspec api.yaml oapi-codegen.yaml requests.json requests.gen.go")
 		os.Exit(2)
 	}
-	if err := run(os.Args[1], os.Args[2], os.Args[3]); err != nil {
+	if err := run(os.Args[1], os.Args[2], os.Args[3], os.Args[4]); err != nil {
 		fmt.Fprintln(os.Stderr, "requestspec:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, codegenConfig, out string) error {
+func run(in, codegenConfig, outJSON, outGo string) error {
 	spec, err := openapi3.NewLoader().LoadFromFile(in)
 	if err != nil {
 		return fmt.Errorf("load %s: %w", in, err)
 	}
-	excluded, err := excludedTags(codegenConfig)
+	pkg, excluded, err := codegenSettings(codegenConfig)
 	if err != nil {
 		return err
 	}
@@ -60,25 +64,40 @@ func run(in, codegenConfig, out string) error {
 	if err != nil {
 		return fmt.Errorf("encode the request side: %w", err)
 	}
-	return os.WriteFile(out, append(raw, '\n'), 0o600) //nolint:gosec // A path given by go generate.
+	loaded, err := load(raw)
+	if err != nil {
+		return err
+	}
+	code, err := goSource(pkg, loaded)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(outJSON, append(raw, '\n'), 0o600); err != nil { //nolint:gosec // A path given by go generate.
+		return err
+	}
+	return os.WriteFile(outGo, code, 0o600) //nolint:gosec // A path given by go generate.
 }
 
-// excludedTags reads output-options.exclude-tags from oapi-codegen's
-// configuration.
-func excludedTags(path string) ([]string, error) {
+// codegenSettings reads the package and output-options.exclude-tags from
+// oapi-codegen's configuration.
+func codegenSettings(path string) (pkg string, excluded []string, _ error) {
 	raw, err := os.ReadFile(path) //nolint:gosec // A path given by go generate.
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return "", nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	var cfg struct {
+		Package       string `yaml:"package"`
 		OutputOptions struct {
 			ExcludeTags []string `yaml:"exclude-tags"`
 		} `yaml:"output-options"`
 	}
 	if err := yaml.Unmarshal(raw, &cfg); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", path, err)
+		return "", nil, fmt.Errorf("parse %s: %w", path, err)
 	}
-	return cfg.OutputOptions.ExcludeTags, nil
+	if cfg.Package == "" {
+		return "", nil, fmt.Errorf("%s names no package", path)
+	}
+	return cfg.Package, cfg.OutputOptions.ExcludeTags, nil
 }
 
 // What each level keeps and drops; any other member is an error. The

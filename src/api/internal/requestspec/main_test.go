@@ -2,6 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"go/parser"
+	"go/token"
+	"math"
+	"net/url"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -82,4 +88,38 @@ func TestUnknownMembersFail(t *testing.T) {
 		_, err := requestSide(parse(t, doc), nil)
 		assert.ErrorContains(t, err, "teach internal/requestspec", name)
 	}
+}
+
+// goSource writes a value reached twice once, as a variable, a schema that
+// contains itself included, and the values JSON decodes into any.
+func TestGoSourceSharesWhatIsReachedTwice(t *testing.T) {
+	t.Parallel()
+	spec, err := load([]byte(`{
+	  "openapi": "3.0.3", "info": {"title": "T", "version": "1"},
+	  "paths": {"/a": {"post": {
+	    "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Node"}}}},
+	    "responses": {"default": {"description": ""}}}}},
+	  "components": {"schemas": {"Node": {
+	    "type": "object", "nullable": true, "default": {"n": [1.5, "x", true, null]},
+	    "properties": {"next": {"$ref": "#/components/schemas/Node"}}}}}
+	}`))
+	require.NoError(t, err)
+	code, err := goSource("api", spec)
+	require.NoError(t, err)
+	_, err = parser.ParseFile(token.NewFileSet(), "requests.gen.go", code, parser.AllErrors)
+	require.NoError(t, err, "%s", code)
+	src := string(code)
+	assert.Equal(t, 1, strings.Count(src, "v1 := new(openapi3.Schema)"), "the schema is one variable:\n%s", src)
+	assert.Equal(t, 2, strings.Count(src, "Ref:   \"#/components/schemas/Node\""), "its two references, resolved to it:\n%s", src)
+	assert.Contains(t, src, `"n": []any{float64(1.5), "x", true, nil}`)
+}
+
+// goSource refuses a value it cannot write, rather than leave it out.
+func TestGoSourceRefusesWhatItCannotWrite(t *testing.T) {
+	t.Parallel()
+	e := &emitter{uses: map[uintptr]int{}, names: map[uintptr]string{}}
+	_, err := e.expr(reflect.ValueOf(url.URL{Path: "/"}))
+	require.Error(t, err)
+	_, err = e.expr(reflect.ValueOf(map[string]any{"n": math.NaN()}))
+	require.Error(t, err)
 }
