@@ -142,6 +142,7 @@ var Rules = []Rule{
 	{"APIG8", "The service stack sets no account-wide API Gateway setting (AWS::ApiGateway::Account): it is shared by every API of the account and region, so stacks would overwrite it, and deleting one would leave the account pointing at a deleted role.", checkNoAccountSettings},
 	{"APIG9", "Every API stage's access log format records the caller ($context.authorizer.claims.sub and client_id) and never the Authorization header or the token ($method.request.header.Authorization, $input.*, $context.authorizer.token, ...).", checkAccessLogCaller},
 	{"APIG10", "Every Lambda integration of a REST API body invokes an alias of a function of this template (${Function.Alias} in api.yaml, the alias SAM makes of it after the transform), never the unqualified function (${Function.Arn}) or a written-out ARN: API calls go through the gradual deployment, its pre-traffic hook and its rollback.", checkIntegrationsInvokeAliases},
+	{"APIG11", "Every API Gateway custom domain is regional and takes TLS 1.2 at least (SecurityPolicy TLS_1_2): no client speaks to the API over TLS 1.0.", checkDomainTLS},
 	{"AUTH1", "Every operation of a REST API body but the public docs paths (PublicPaths) requires the body's Cognito user pool authorizer, on a user pool of this template, with at least one scope; the docs paths require none; no document-level security.", checkOperationAuth},
 
 	// ---------------------------------------------------------------- WAF
@@ -886,6 +887,19 @@ func checkNoAccountSettings(t *cfn.Template) []Finding {
 	var out []Finding
 	for id := range resources(t, "AWS::ApiGateway::Account") {
 		out = append(out, Finding{id, "sets the account's API Gateway CloudWatch role: run scripts/apigateway-account once per account and region instead"})
+	}
+	return out
+}
+
+func checkDomainTLS(t *cfn.Template) []Finding {
+	var out []Finding
+	for id, r := range resources(t, "AWS::ApiGateway::DomainName") {
+		if policy := r.Properties["SecurityPolicy"]; policy != "TLS_1_2" {
+			out = append(out, Finding{id, fmt.Sprintf("SecurityPolicy is %v, not TLS_1_2", policy)})
+		}
+		if types := cfn.Path(r.Properties, "EndpointConfiguration", "Types"); !slices.Equal(cfn.List(types), []any{"REGIONAL"}) {
+			out = append(out, Finding{id, fmt.Sprintf("EndpointConfiguration Types is %v, not [REGIONAL]: the API is regional", types)})
+		}
 	}
 	return out
 }

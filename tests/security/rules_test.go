@@ -742,6 +742,13 @@ func badFixtures() []badFixture {
 		{"APIG9", "the token is logged, formally", "OrdersApiStage", func(c *cfn.Template) {
 			editAccessLog(c, withField(`"token":"${context.authorizer.token}"`))
 		}},
+		// APIG11
+		{"APIG11", "a domain that takes TLS 1.0", "ApiDomain", func(c *cfn.Template) {
+			props(c, "ApiDomain")["SecurityPolicy"] = "TLS_1_0"
+		}},
+		{"APIG11", "an edge-optimized domain", "ApiDomain", func(c *cfn.Template) {
+			obj(props(c, "ApiDomain"), "EndpointConfiguration")["Types"] = []any{"EDGE"}
+		}},
 		// APIG10
 		{"APIG10", "an operation invokes the unqualified function", "OrdersApi", func(c *cfn.Template) {
 			integrationURI(c, "/api/orders", "post", "${CreateOrderFunctionAliaslive}", "${CreateOrderFunction.Arn}")
