@@ -112,6 +112,10 @@ unit: ## Run the unit tests (beside the code, under src/)
 integration: ## Run the data-access tests against moto_server
 	$(GO) test -race ./tests/integration/...
 
+# make run PARAMETER_OVERRIDES="CorsAllowOrigin=..." sets the template's
+# parameters for the local run, as sam deploy takes them.
+export PARAMETER_OVERRIDES
+
 # `make e2e API_URL=https://... API_TOKEN=...` reaches the tests through
 # the environment.
 export API_URL API_TOKEN API_TOKEN_OTHER API_TOKEN_READ

@@ -19,6 +19,7 @@ import (
 	"github.com/go-sam-blueprint/orders/src/orders/dynamo"
 	"github.com/go-sam-blueprint/orders/src/orders/httpapi"
 	"github.com/go-sam-blueprint/orders/src/platform/config"
+	"github.com/go-sam-blueprint/orders/src/platform/cors"
 	"github.com/go-sam-blueprint/orders/src/platform/flags"
 	"github.com/go-sam-blueprint/orders/src/platform/idempotency"
 	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
@@ -91,6 +92,9 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, dbOpts ...func(*
 	if err != nil {
 		return nil, fmt.Errorf("http handler: %w", err)
 	}
+	// The allowed origin may read every answer of the function; API
+	// Gateway marks its own answers and the preflights (docs/cors.md).
+	h = cors.Headers(cfg.CORSAllowOrigin)(h)
 	return lambdahttp.Lambda(h, lambdahttp.Telemetry{
 		Log: log, Metrics: emitter, FlushTraces: flushTraces, Service: cfg.ServiceName,
 	}), nil

@@ -100,7 +100,7 @@ func TestSwaggerUIRendersEveryOperation(t *testing.T) {
 }
 
 // apiSummaries are the summaries of api.yaml's operations, but for the
-// docs' own.
+// docs' own and the CORS preflights, which API Gateway answers itself.
 func apiSummaries(t *testing.T) []string {
 	t.Helper()
 	spec, err := openapi3.NewLoader().LoadFromFile(filepath.Join("..", "..", "api.yaml"))
@@ -108,7 +108,7 @@ func apiSummaries(t *testing.T) []string {
 	var out []string
 	for _, item := range spec.Paths.Map() {
 		for _, op := range item.Operations() {
-			if !slices.Contains(op.Tags, apidocs.Tag) {
+			if !slices.Contains(op.Tags, apidocs.Tag) && !slices.Contains(op.Tags, "cors") {
 				out = append(out, op.Summary)
 			}
 		}

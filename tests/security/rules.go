@@ -143,7 +143,7 @@ var Rules = []Rule{
 	{"APIG9", "Every API stage's access log format records the caller ($context.authorizer.claims.sub and client_id) and never the Authorization header or the token ($method.request.header.Authorization, $input.*, $context.authorizer.token, ...).", checkAccessLogCaller},
 	{"APIG10", "Every Lambda integration of a REST API body invokes an alias of a function of this template (${Function.Alias} in api.yaml, the alias SAM makes of it after the transform), never the unqualified function (${Function.Arn}) or a written-out ARN: API calls go through the gradual deployment, its pre-traffic hook and its rollback.", checkIntegrationsInvokeAliases},
 	{"APIG11", "Every API Gateway custom domain is regional and takes TLS 1.2 at least (SecurityPolicy TLS_1_2): no client speaks to the API over TLS 1.0.", checkDomainTLS},
-	{"AUTH1", "Every operation of a REST API body but the public docs paths (PublicPaths) requires the body's Cognito user pool authorizer, on a user pool of this template, with at least one scope; the docs paths require none; no document-level security.", checkOperationAuth},
+	{"AUTH1", "Every operation of a REST API body but the public docs paths (PublicPaths) and the CORS preflights (OPTIONS on a mock integration, which reaches no function) requires the body's Cognito user pool authorizer, on a user pool of this template, with at least one scope; the docs paths require none; no document-level security.", checkOperationAuth},
 
 	// ---------------------------------------------------------------- WAF
 	{"WAF1", "Every API stage has a WAFv2 WebACLAssociation whose ResourceArn names it: requests pass the WAF before the API.", checkStageWAF},
@@ -777,6 +777,12 @@ func cognitoScheme(t *cfn.Template, scheme any) (bool, string) {
 	return true, ""
 }
 
+// corsPreflight reports whether op is a CORS preflight that API Gateway
+// answers itself: OPTIONS on a mock integration, which invokes nothing.
+func corsPreflight(method string, op map[string]any) bool {
+	return method == "options" && cfn.Path(op, "x-amazon-apigateway-integration", "type") == "mock"
+}
+
 func checkOperationAuth(t *cfn.Template) []Finding {
 	var out []Finding
 	for id, r := range resources(t, "AWS::ApiGateway::RestApi") {
@@ -801,6 +807,14 @@ func checkOperationAuth(t *cfn.Template) []Finding {
 				}
 				where := m + " " + p
 				security := cfn.List(op["security"])
+				if corsPreflight(m, op) {
+					// API Gateway's own answer to a browser's preflight,
+					// which carries no token: it reaches no function.
+					if len(security) > 0 {
+						out = append(out, Finding{id, where + ": a CORS preflight requires authorization, which a browser never sends with one"})
+					}
+					continue
+				}
 				if slices.Contains(PublicPaths, p) {
 					if len(security) > 0 {
 						out = append(out, Finding{id, where + ": a public docs path requires authorization"})

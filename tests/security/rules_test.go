@@ -785,6 +785,12 @@ func badFixtures() []badFixture {
 		{"AUTH1", "document-level security", "OrdersApi", func(c *cfn.Template) {
 			obj(props(c, "OrdersApi"), "Body")["security"] = scopes("orders/read")
 		}},
+		{"AUTH1", "an OPTIONS that reaches a function, without security", "OrdersApi", func(c *cfn.Template) {
+			obj(operation(c, "/api/orders", "options"), "x-amazon-apigateway-integration")["type"] = "aws_proxy"
+		}},
+		{"AUTH1", "a preflight that requires a token", "OrdersApi", func(c *cfn.Template) {
+			operation(c, "/api/orders/{orderId}", "options")["security"] = scopes("orders/read")
+		}},
 		{"AUTH1", "the docs require a token", "OrdersApi", func(c *cfn.Template) {
 			operation(c, "/swagger", "get")["security"] = scopes("orders/read")
 		}},

@@ -87,7 +87,8 @@ export interface paths {
          */
         post: operations["createOrder"];
         delete?: never;
-        options?: never;
+        /** CORS preflight */
+        options: operations["preflightOrders"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -114,7 +115,8 @@ export interface paths {
          * @description Deletes the order and returns its id.
          */
         delete: operations["deleteOrder"];
-        options?: never;
+        /** CORS preflight */
+        options: operations["preflightOrder"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -544,6 +546,29 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    preflightOrders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the allowed origin may send. */
+            204: {
+                headers: {
+                    "Access-Control-Allow-Origin"?: string;
+                    "Access-Control-Allow-Methods"?: string;
+                    "Access-Control-Allow-Headers"?: string;
+                    "Access-Control-Max-Age"?: number;
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getOrder: {
         parameters: {
             query?: never;
@@ -606,6 +631,35 @@ export interface operations {
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
             504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    preflightOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The order's id.
+                 * @example 3fa85f64-5717-4562-b3fc-2c963f66afa6
+                 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the allowed origin may send. */
+            204: {
+                headers: {
+                    "Access-Control-Allow-Origin"?: string;
+                    "Access-Control-Allow-Methods"?: string;
+                    "Access-Control-Allow-Headers"?: string;
+                    "Access-Control-Max-Age"?: number;
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

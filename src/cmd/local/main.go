@@ -14,7 +14,9 @@
 // the users alice and bob: API Gateway's authorizer is emulated, so a
 // request needs a token as deployed.
 //
-// Usage: make run. PORT (3000; 0 picks a free port), TEMPLATE
+// Usage: make run. PARAMETER_OVERRIDES sets the template's parameters as
+// sam deploy --parameter-overrides does (CorsAllowOrigin=...). PORT
+// (3000; 0 picks a free port), TEMPLATE
 // (template.yaml), SPEC (api.yaml) and FLAGS_FILE (src/orders/flags.json)
 // override defaults. `local tables` (make tables) only creates the
 // template's tables in the DynamoDB that AWS_ENDPOINT_URL_DYNAMODB names,
@@ -85,6 +87,17 @@ func run() error {
 	tmpl, err := sam.Load(getenv("TEMPLATE", "template.yaml"))
 	if err != nil {
 		return err
+	}
+	// The stack's parameters, as sam deploy and sam local take them:
+	// PARAMETER_OVERRIDES="CorsAllowOrigin=http://localhost:5173".
+	if overrides := os.Getenv("PARAMETER_OVERRIDES"); overrides != "" {
+		values, err := sam.ParseParameterOverrides(overrides)
+		if err != nil {
+			return err
+		}
+		if err := tmpl.SetParameters(values); err != nil {
+			return fmt.Errorf("PARAMETER_OVERRIDES: %w", err)
+		}
 	}
 	switch {
 	case len(os.Args) > 1 && os.Args[1] == "tables":
@@ -241,7 +254,7 @@ func (f *functions) gateway(specPath string, tmpl *sam.Template, pools map[strin
 		}
 		fns[id] = gateway.Function{Invoke: invoke, Timeout: timeout}
 	}
-	g, err := gateway.New(spec, gateway.Options{AccessLog: os.Stderr, Functions: fns, UserPools: pools})
+	g, err := gateway.New(spec, gateway.Options{AccessLog: os.Stderr, Functions: fns, UserPools: pools, Template: tmpl})
 	if err != nil {
 		return nil, err
 	}

@@ -49,7 +49,7 @@ func TestCognitoAuthorizer(t *testing.T) {
 	}
 	pool, other := newPool(t, now), newPool(t, now)
 	fn := &recorder{resp: events.APIGatewayProxyResponse{StatusCode: http.StatusOK}}
-	srv := newGateway(t, string(raw), fn, gateway.Options{UserPools: map[string]gateway.UserPool{"UserPool": pool}})
+	srv := newGateway(t, string(raw), fn, gateway.Options{UserPools: map[string]gateway.UserPool{"UserPool": pool}, Template: repoTemplate(t, nil)})
 
 	both := userToken(t, pool, "alice")
 	readOnly := userToken(t, pool, "alice", "orders/read")
@@ -130,6 +130,6 @@ func TestAuthorizerNeedsItsPool(t *testing.T) {
 	t.Parallel()
 	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "api.yaml"))
 	require.NoError(t, err)
-	_, err = gateway.New(load(t, string(raw)), gateway.Options{Functions: every(&recorder{})})
+	_, err = gateway.New(load(t, string(raw)), gateway.Options{Functions: every(&recorder{}), Template: repoTemplate(t, nil)})
 	require.ErrorContains(t, err, `no user pool "UserPool"`)
 }

@@ -9,6 +9,8 @@
 //     method is MISSING_AUTHENTICATION_TOKEN;
 //   - the payload limits: over 10 MB the front door answers 413 in plain
 //     text, and an event over Lambda's 6 MB gets 413 Request Too Long;
+//   - mock integrations, such as the CORS preflights, answered without a
+//     function;
 //   - the Cognito user pool authorizers of the spec's security schemes,
 //     with the scopes each method names, against local user pools;
 //   - the request validators, when the spec turns them on;
@@ -65,6 +67,10 @@ type Options struct {
 	// UserPools stand in for the template's Cognito user pools, by
 	// logical id, as the authorizers' providerARNs name them.
 	UserPools map[string]UserPool
+	// Template resolves the CloudFormation intrinsics of the spec's
+	// extensions (Fn::If, parameters) for the stack's parameters, as a
+	// deploy does; nil leaves them as they are.
+	Template Resolver
 }
 
 // Limits of API Gateway and Lambda that the stand-in keeps.
@@ -98,6 +104,11 @@ func New(spec *openapi3.T, opts Options) (*Gateway, error) {
 	if opts.IntegrationTimeout <= 0 {
 		opts.IntegrationTimeout = defaultIntegrationTimeout
 	}
+	if opts.Template != nil {
+		if err := resolveExtensions(spec, opts.Template); err != nil {
+			return nil, err
+		}
+	}
 	g := &Gateway{opts: opts, responses: gatewayResponses(spec), binary: stringList(spec.Extensions["x-amazon-apigateway-binary-media-types"])}
 	var err error
 	if g.validators, err = requestValidators(spec); err != nil {
@@ -112,6 +123,9 @@ func New(spec *openapi3.T, opts Options) (*Gateway, error) {
 	}
 	for _, rt := range g.routes {
 		for method, target := range rt.methods {
+			if target.mock != nil {
+				continue
+			}
 			if _, ok := opts.Functions[target.function]; !ok {
 				return nil, fmt.Errorf("gateway: %s %s: no function %q", method, rt.template, target.function)
 			}
@@ -155,6 +169,10 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 			g.responses.write(w, req, *f)
 			return
 		}
+	}
+	if target.mock != nil {
+		target.mock.write(w, req)
+		return
 	}
 	if f := g.validators.check(target, r, params, body); f != nil {
 		g.responses.write(w, req, *f)

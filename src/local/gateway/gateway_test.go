@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/src/local/gateway"
+	"github.com/go-sam-blueprint/orders/src/local/sam"
 )
 
 // spec is a small API with no customised gateway responses: API Gateway's
@@ -249,41 +250,90 @@ func TestBuiltInGatewayResponses(t *testing.T) {
 	assert.Equal(t, "InternalServerErrorException", failed.header.Get("x-amzn-ErrorType"))
 }
 
+// repoTemplate is the project's template with these parameters: the
+// resolver of api.yaml's intrinsics, as a deploy with them has it.
+func repoTemplate(t *testing.T, params map[string]string) *sam.Template {
+	t.Helper()
+	tmpl, err := sam.Load(filepath.Join("..", "..", "..", "template.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, tmpl.SetParameters(params))
+	return tmpl
+}
+
 // The API's own gateway responses, read from api.yaml: status, headers and
-// template, with $context variables filled in.
+// template, with $context variables filled in; with and without a CORS
+// origin, which every gateway response names when the stack has one.
 func TestGatewayResponsesOfAPIYAML(t *testing.T) {
 	t.Parallel()
 	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "api.yaml"))
 	require.NoError(t, err)
-	doc := load(t, string(raw))
-	var responses map[string]struct {
-		StatusCode         string            `json:"statusCode"`
-		ResponseParameters map[string]string `json:"responseParameters"`
-		ResponseTemplates  map[string]string `json:"responseTemplates"`
-	}
-	ext, err := json.Marshal(doc.Extensions["x-amazon-apigateway-gateway-responses"])
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(ext, &responses))
-
-	fn := &recorder{err: errors.New("boom")}
-	pool := newPool(t, time.Now)
-	srv := newGateway(t, string(raw), fn, gateway.Options{UserPools: map[string]gateway.UserPool{"UserPool": pool}})
-	token := userToken(t, pool, "alice")
-	for kind, req := range map[string][3]string{
-		"MISSING_AUTHENTICATION_TOKEN": {http.MethodGet, "/api/customers", ""},
-		"UNAUTHORIZED":                 {http.MethodGet, "/api/orders", ""},
-		"INTEGRATION_FAILURE":          {http.MethodGet, "/api/orders", "Bearer " + token},
-	} {
-		want := responses[kind]
-		got := do(t, req[0], srv.URL+req[1], http.NoBody, map[string]string{"Authorization": req[2]})
-		assert.Equal(t, want.StatusCode, strconv.Itoa(got.status), kind)
-		for key, value := range want.ResponseParameters {
-			name := strings.TrimPrefix(key, "gatewayresponse.header.")
-			assert.Equal(t, strings.Trim(value, "'"), got.header.Get(name), "%s: %s", kind, name)
+	for _, origin := range []string{"", "https://app.example.com"} {
+		params := map[string]string{"CorsAllowOrigin": origin}
+		resolved, err := repoTemplate(t, params).Resolve(load(t, string(raw)).Extensions["x-amazon-apigateway-gateway-responses"])
+		require.NoError(t, err)
+		var responses map[string]struct {
+			StatusCode         string            `json:"statusCode"`
+			ResponseParameters map[string]string `json:"responseParameters"`
+			ResponseTemplates  map[string]string `json:"responseTemplates"`
 		}
-		wantBody := strings.NewReplacer("$context.requestId", got.header.Get("x-amzn-RequestId"),
-			"$context.error.message", "Unauthorized").Replace(want.ResponseTemplates["application/json"])
-		assert.JSONEq(t, wantBody, got.body, kind)
+		ext, err := json.Marshal(resolved)
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(ext, &responses))
+
+		fn := &recorder{err: errors.New("boom")}
+		pool := newPool(t, time.Now)
+		srv := newGateway(t, string(raw), fn, gateway.Options{
+			UserPools: map[string]gateway.UserPool{"UserPool": pool}, Template: repoTemplate(t, params),
+		})
+		token := userToken(t, pool, "alice")
+		for kind, req := range map[string][3]string{
+			"MISSING_AUTHENTICATION_TOKEN": {http.MethodGet, "/api/customers", ""},
+			"UNAUTHORIZED":                 {http.MethodGet, "/api/orders", ""},
+			"INTEGRATION_FAILURE":          {http.MethodGet, "/api/orders", "Bearer " + token},
+		} {
+			want := responses[kind]
+			got := do(t, req[0], srv.URL+req[1], http.NoBody, map[string]string{"Authorization": req[2]})
+			assert.Equal(t, want.StatusCode, strconv.Itoa(got.status), kind)
+			for key, value := range want.ResponseParameters {
+				name := strings.TrimPrefix(key, "gatewayresponse.header.")
+				assert.Equal(t, strings.Trim(value, "'"), got.header.Get(name), "%s: %s", kind, name)
+			}
+			assert.Equal(t, origin, got.header.Get("Access-Control-Allow-Origin"), "%s, origin %q", kind, origin)
+			wantBody := strings.NewReplacer("$context.requestId", got.header.Get("x-amzn-RequestId"),
+				"$context.error.message", "Unauthorized").Replace(want.ResponseTemplates["application/json"])
+			assert.JSONEq(t, wantBody, got.body, kind)
+		}
+	}
+}
+
+// A CORS preflight is API Gateway's own answer, from api.yaml's mock
+// integrations: no function, no token; the stack's origin allowed, or
+// none.
+func TestPreflightIsTheEdges(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "api.yaml"))
+	require.NoError(t, err)
+	for _, origin := range []string{"", "https://app.example.com"} {
+		fn := &recorder{}
+		srv := newGateway(t, string(raw), fn, gateway.Options{
+			UserPools: map[string]gateway.UserPool{"UserPool": newPool(t, time.Now)},
+			Template:  repoTemplate(t, map[string]string{"CorsAllowOrigin": origin}),
+		})
+		for path, methods := range map[string]string{
+			"/api/orders": "GET,HEAD,POST,OPTIONS", "/api/orders/3fa85f64-5717-4562-b3fc-2c963f66afa6": "GET,HEAD,DELETE,OPTIONS",
+		} {
+			got := do(t, http.MethodOptions, srv.URL+path, http.NoBody, map[string]string{
+				"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST",
+				"Access-Control-Request-Headers": "authorization,content-type",
+			})
+			assert.Equal(t, http.StatusNoContent, got.status, path)
+			assert.Empty(t, got.body)
+			assert.Equal(t, origin, got.header.Get("Access-Control-Allow-Origin"), "%s, origin %q", path, origin)
+			assert.Equal(t, methods, got.header.Get("Access-Control-Allow-Methods"), path)
+			assert.Equal(t, "Authorization,Content-Type,Idempotency-Key", got.header.Get("Access-Control-Allow-Headers"), path)
+			assert.NotEmpty(t, got.header.Get("x-amzn-RequestId"))
+		}
+		assert.Empty(t, fn.seen(), "no function ran")
 	}
 }
 

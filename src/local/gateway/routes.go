@@ -27,6 +27,7 @@ type target struct {
 	pathItem  *openapi3.PathItem
 	validator string      // the request validator in force; "" for none
 	auth      *authorizer // the method's Cognito authorizer; nil for none
+	mock      *mock       // the method's own answer, for a mock integration
 }
 
 // integrationFunction finds the function an x-amazon-apigateway-
@@ -56,6 +57,16 @@ func compileRoutes(spec *openapi3.T, schemes map[string][]UserPool) ([]*route, e
 			}
 		}
 		for method, op := range item.Operations() {
+			if m, isMock, err := mockOf(op.Extensions); isMock {
+				if err != nil {
+					return nil, fmt.Errorf("gateway: %s %s: %w", method, template, err)
+				}
+				rt.methods[method] = &target{
+					operation: op, pathItem: item, mock: m,
+					auth: authorizerOf(methodSecurity(op.Security, spec), schemes),
+				}
+				continue
+			}
 			fn, err := function(template, method, op.Extensions)
 			if err != nil {
 				return nil, err

@@ -32,7 +32,8 @@ func TestEveryOperationLogsItself(t *testing.T) {
 	var operations []string
 	for _, item := range spec.Paths.Map() {
 		for _, op := range item.Operations() {
-			if !slices.Contains(op.Tags, "docs") {
+			// The docs are the docs function's; a preflight, API Gateway's.
+			if !slices.Contains(op.Tags, "docs") && !slices.Contains(op.Tags, "cors") {
 				operations = append(operations, op.OperationID)
 			}
 		}

@@ -48,6 +48,11 @@ type Config struct {
 	// sets for a function with active tracing; "xray" needs it.
 	XRayDaemonAddress DaemonAddress `env:"AWS_XRAY_DAEMON_ADDRESS"`
 
+	// CORSAllowOrigin is the one browser origin (scheme, host and port,
+	// such as https://app.example.com) allowed to call the API from
+	// another origin; empty allows none (docs/cors.md).
+	CORSAllowOrigin string `env:"CORS_ALLOW_ORIGIN"`
+
 	// Lambda sets these; the local runner sets them as Lambda would.
 
 	// AWS is the function's region, credentials and, locally, DynamoDB
@@ -164,6 +169,9 @@ func (c Config) check() []string {
 	if u := c.AWS.ResolvedDynamoDBEndpoint(); u != "" && !absoluteURL(u) {
 		problems = append(problems, fmt.Sprintf("AWS_ENDPOINT_URL_DYNAMODB (or AWS_ENDPOINT_URL) must be an http or https URL, not %q", redactURL(u)))
 	}
+	if c.CORSAllowOrigin != "" && !origin(c.CORSAllowOrigin) {
+		problems = append(problems, fmt.Sprintf("CORS_ALLOW_ORIGIN must be an origin, such as https://app.example.com (scheme, host, port; no path), not %q", c.CORSAllowOrigin))
+	}
 	switch c.TracingExporter {
 	case "none", "otlp":
 	case "xray":
@@ -175,6 +183,14 @@ func (c Config) check() []string {
 		problems = append(problems, fmt.Sprintf("TRACING_EXPORTER must be none, xray or otlp, not %q", c.TracingExporter))
 	}
 	return problems
+}
+
+// origin reports whether s is a browser origin: an http or https URL with
+// a host and nothing after it.
+func origin(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
+		u.Path == "" && u.RawQuery == "" && u.Fragment == "" && u.User == nil
 }
 
 func absoluteURL(s string) bool {

@@ -91,6 +91,10 @@ func TestValues(t *testing.T) {
 			assert.Equal(t, "xray", c.TracingExporter)
 			assert.Equal(t, config.DaemonAddress("169.254.79.2:2000"), c.XRayDaemonAddress)
 		}},
+		{"a CORS origin", map[string]string{"CORS_ALLOW_ORIGIN": "https://app.example.com:8443"}, func(t *testing.T, c config.Config) {
+			t.Helper()
+			assert.Equal(t, "https://app.example.com:8443", c.CORSAllowOrigin)
+		}},
 		{"session token", map[string]string{"AWS_SESSION_TOKEN": "TOKEN"}, func(t *testing.T, c config.Config) {
 			t.Helper()
 			assert.Equal(t, "TOKEN", string(c.AWS.SessionToken))
@@ -136,6 +140,7 @@ func TestEveryProblemInOneError(t *testing.T) {
 		"AWS_LAMBDA_LOG_LEVEL":      "LOUD",
 		"TRACING_EXPORTER":          "zipkin",
 		"AWS_ENDPOINT_URL_DYNAMODB": "ftp://local:pa55word@localhost:8000",
+		"CORS_ALLOW_ORIGIN":         "https://app.example.com/app",
 	})
 	require.Error(t, err)
 	for _, want := range []string{
@@ -146,6 +151,7 @@ func TestEveryProblemInOneError(t *testing.T) {
 		"APPCONFIG_MAX_AGE_SECONDS must be at least 1",
 		`"LOUD" is not a log level`,
 		`TRACING_EXPORTER must be none, xray or otlp, not "zipkin"`,
+		`CORS_ALLOW_ORIGIN must be an origin`,
 		"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
 		`AWS_ENDPOINT_URL_DYNAMODB (or AWS_ENDPOINT_URL) must be an http or https URL, not "ftp://local:xxxxx@localhost:8000"`,
 	} {
