@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -126,7 +128,8 @@ func medianFloat(sorted []float64) float64 { return sorted[len(sorted)/2] }
 
 // coldPath times exec to the answer of a first create, for the orders
 // bootstrap and for the bare one, in pairs, against the minimal Runtime
-// API; the ratio is the median of the pairs' ratios.
+// API; the ratio is the median of the pairs' ratios. Then it measures
+// where the cold path goes, and prints it.
 func coldPath(ctx context.Context, r *report, env *benchEnv, work string) error {
 	bins, err := buildBinaries(ctx, work)
 	if err != nil {
@@ -137,16 +140,22 @@ func coldPath(ctx context.Context, r *report, env *benchEnv, work string) error 
 		return err
 	}
 	total := func(c coldRun) time.Duration { return c.total }
-	for _, p := range []struct {
-		name string
-		of   func(coldRun) time.Duration
-	}{{"exec to first create answered", total}, {"start-up (exec to first /next)", func(c coldRun) time.Duration { return c.init }}, {"first invocation (/next to answer)", coldRun.invocation}} {
-		r.add(fmt.Sprintf("cold path, %s: orders / bare (median of %d)", p.name, len(ours.runs)),
-			fmt.Sprintf("%s / %s", ms(percentile(totals(ours, p.of), 0.5)), ms(percentile(totals(bare, p.of), 0.5))), "", true)
-	}
+	r.add(fmt.Sprintf("cold path, exec to the first create's answer: orders (median of %d)", len(ours.runs)),
+		ms(percentile(totals(ours, total), 0.5)), "", true)
+	r.add(fmt.Sprintf("cold path, exec to the first create's answer: bare handler (median of %d)", len(bare.runs)),
+		ms(percentile(totals(bare, total), 0.5)), "", true)
 	ratios := pairRatios(ours, bare, total)
 	ratio := medianFloat(ratios)
-	r.add("cold path ratio orders / bare (median of pairs)", fmt.Sprintf("%.2f× (%.2f–%.2f)", ratio, ratios[0], ratios[len(ratios)-1]),
+	r.add("cold path ratio orders / bare handler (median of the pairs' ratios)", fmt.Sprintf("%.2f× (%.2f–%.2f)", ratio, ratios[0], ratios[len(ratios)-1]),
 		fmt.Sprintf("≤ %.2f×", budgetColdRatio), ratio <= budgetColdRatio)
+
+	prof, err := profileColdPath(ctx, env, bins, profileRuns, ours, bare)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	prof.print(&b)
+	fmt.Fprint(os.Stderr, b.String())
+	r.profile = prof
 	return nil
 }

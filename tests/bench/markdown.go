@@ -22,8 +22,9 @@ depend on the machine, and no time asserted. Why the service is as fast as
 it is, and what it chose to get there: [performance](docs/performance.md).
 
 `)
-	fmt.Fprintf(&b, "Measured %s on %s, %d cores, %s, %s; %s at the start, %s at the end\n(1, 5 and 15 minute averages of runnable processes, `/proc/loadavg`).\n\n",
-		time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), memTotal(), goVersion(ctx), r.loadBefore, r.loadAfter)
+	fmt.Fprintf(&b, "Measured %s on %s, %d cores, %s, %s.\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), memTotal(), goVersion(ctx))
+	fmt.Fprintf(&b, "The machine's load (`/proc/loadavg`, over 1, 5 and 15 minutes): %s at the\nstart, %s at the end.\n\n",
+		strings.TrimPrefix(r.loadBefore, "load "), strings.TrimPrefix(r.loadAfter, "load "))
 	b.WriteString("| measure | value | budget |\n| --- | --- | --- |\n")
 	for _, row := range r.rows {
 		budget := row.budget
@@ -43,26 +44,23 @@ it is, and what it chose to get there: [performance](docs/performance.md).
 	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
-// markdown writes the profile as two tables.
+// markdown writes the profile as tables.
 func (p *coldProfile) markdown(b *strings.Builder) {
-	fmt.Fprintf(b, `
+	b.WriteString(`
 ## Where the cold path goes
 
-Median of %d cold creates of each bootstrap, alternating, run with
-`+"`GODEBUG=inittrace=1`"+` (the Go runtime's report of each package's
-initialization, which slows it a little: these are not the timed pairs
-above) against the same Runtime API, agent and moto_server.
-
-| phase | orders | bare handler |
-| --- | --- | --- |
-`, p.runs)
-	for _, f := range profilePhases {
+Medians: of the timed pairs above; of package initialization, from
+`)
+	fmt.Fprintf(b, "%d more cold creates of each bootstrap run with `GODEBUG=inittrace=1` (the Go\n", p.runs)
+	b.WriteString("runtime's report of each package's initialization, which slows it a little).\n\n")
+	b.WriteString("| phase | orders | bare handler |\n| --- | --- | --- |\n")
+	for _, f := range profileRows {
 		fmt.Fprintf(b, "| %s | %s | %s |\n", f.name, ms(f.of(p.ours)), ms(f.of(p.bare)))
 	}
 	fmt.Fprintf(b, "| packages initialized | %d | %d |\n", p.ours.packages, p.bare.packages)
 	b.WriteString(`
-The orders bootstrap's slowest package initializations (median of the
-runs), with the bare handler's where it has the package too:
+The orders bootstrap's slowest package initializations, with the bare
+handler's where it has the package too:
 
 | package | orders | bare handler |
 | --- | --- | --- |
@@ -73,6 +71,17 @@ runs), with the bare handler's where it has the package too:
 			bare = ms(d)
 		}
 		fmt.Fprintf(b, "| `%s` | %s | %s |\n", pkg.name, ms(pkg.clock), bare)
+	}
+	fmt.Fprintf(b, `
+The orders function's start-up steps after package initialization, each
+timed as the first thing a fresh process does (`+"`tests/bench/coldsteps`"+`,
+median of %d runs each):
+
+| step | time |
+| --- | --- |
+`, p.runs)
+	for i, s := range coldSteps {
+		fmt.Fprintf(b, "| %s | %s |\n", s.what, ms(p.steps[i]))
 	}
 }
 
@@ -88,27 +97,32 @@ const method = `
   ` + "`tests/bench/baseline`" + `) is a bare aws-lambda-go handler that does the same
   DynamoDB work as the orders function's create, and nothing else: its client
   built as ` + "`src/app`" + ` builds the function's, the same two-item conditional
-  ` + "`TransactWriteItems`" + ` of the order and its idempotency record. The orders
-  function fetches its flags from an AppConfig agent stand-in serving
-  ` + "`src/orders/flags.json`" + `, as it does from the agent in Lambda. Both are built the
+  ` + "`TransactWriteItems`" + ` of the order and its idempotency record (its test
+  holds the two requests to the same shape). The orders function fetches
+  its flags from an AppConfig agent stand-in serving
+  ` + "`src/orders/flags.json`" + `, as it does from the agent in Lambda, and traces to
+  X-Ray as deployed; the trace header says unsampled, as most are. Both are built the
   same way, get the function's variables from ` + "`template.yaml`" + ` and those
   Lambda sets, and run in pairs against fresh tables of the same
   moto_server, each going first in every other pair, after two pairs that
   are not counted; the ratio is the median of the pairs' ratios, with their
   range. The start-up is exec to the bootstrap's first GET of
-  ` + "`/next`" + ` (Lambda's init phase), the first invocation the rest.
+  ` + "`/next`" + ` (Lambda's init phase), the first invocation the rest; the
+  table above says where each goes.
 - **Handler overhead**: creates through the whole function (validation,
   logs, metrics, idempotency, the X-Ray trace id) with DynamoDB answered in
   process by ` + "`src/orders/dynamo/dynamotest`" + `, so that the SDK's own request
-  building, signing and parsing run; each invocation timed on its own. Three
-  handlers alternate in rounds of 1,000 after a warm-up round: the function
-  as deployed (spans are not recorded in process), the function with every
-  span recorded and exported at the end of each invocation as a
-  ` + "`TAGS=otlp`" + ` build does (to an exporter that discards them), and the bare
-  handler. Each is judged by the median of its rounds' p50s, and against
-  the bare handler by the median of the rounds' ratios; the absolute budget
-  holds on a quiet machine (a 1-minute load average at most half the
-  cores), the ratio on any.
+  building, signing and parsing run; each invocation timed on its own.
+  Three handlers take turns in blocks of 50 creates, 1,000 each a round,
+  after a warm-up round: the function as deployed (spans are not recorded
+  in process), the function with every span recorded and exported at the
+  end of each invocation as a ` + "`TAGS=otlp`" + ` build does (to an exporter that
+  discards them), and the bare handler. Each is judged by the median of
+  its rounds' p50s, and against the bare handler by the median of the
+  rounds' ratios: the function as deployed by both budgets, the
+  ` + "`TAGS=otlp`" + ` build by the absolute one, its ratio shown. The absolute
+  budget holds on a quiet machine (a 1-minute load average at most half
+  the cores), the ratio on any.
 - **go test -bench**: the same, per operation (` + "`src/app/app_bench_test.go`" + `).
 - **Warm latency**: end to end against moto_server on this machine, which
   dominates it; a real DynamoDB answers in single-digit milliseconds.

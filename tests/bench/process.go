@@ -24,10 +24,11 @@ func build(ctx context.Context, pkg, out string) error {
 	return nil
 }
 
-// binaries are the bootstraps the bench runs: the orders function's and
-// the bare handler's, built for this machine once a run.
+// binaries are what the bench runs: the orders function's bootstrap and
+// the bare handler's, and the helper that times the orders function's
+// start-up steps, built for this machine once a run.
 type binaries struct {
-	ours, bare string
+	ours, bare, steps string
 }
 
 var built *binaries
@@ -39,13 +40,19 @@ func buildBinaries(ctx context.Context, work string) (*binaries, error) {
 	if built != nil {
 		return built, nil
 	}
-	b := &binaries{ours: filepath.Join(work, "orders", "bootstrap"), bare: filepath.Join(work, "baseline", "bootstrap")}
+	b := &binaries{
+		ours: filepath.Join(work, "orders", "bootstrap"), bare: filepath.Join(work, "baseline", "bootstrap"),
+		steps: filepath.Join(work, "coldsteps", "coldsteps"),
+	}
 	if oursOverride != "" {
 		b.ours = oursOverride
 	} else if err := build(ctx, "./src/cmd/orders", b.ours); err != nil {
 		return nil, err
 	}
 	if err := build(ctx, "./tests/bench/baseline", b.bare); err != nil {
+		return nil, err
+	}
+	if err := build(ctx, "./tests/bench/coldsteps", b.steps); err != nil {
 		return nil, err
 	}
 	built = b

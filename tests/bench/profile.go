@@ -6,7 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -14,76 +14,70 @@ import (
 	"time"
 )
 
-// coldProfile is where a bootstrap's cold path goes, from runs with
-// GODEBUG=inittrace=1: the Go runtime's own report of each package's
-// initialization, and the Runtime API's view of the rest.
+// coldProfile is where the cold path goes: the phases of the timed pairs,
+// package initialization from runs with GODEBUG=inittrace=1 (the Go
+// runtime's report of each package's initialization), and the steps of
+// the orders function's start-up, each timed as the first thing a fresh
+// process does (tests/bench/coldsteps).
 type coldProfile struct {
-	runs         int
-	ours, bare   startupProfile
-	oursPackages []packageInit // the orders bootstrap's, slowest first
+	runs int
+	// The timed pairs' medians.
+	ours, bare phases
+	// oursPackages are the orders bootstrap's package initializations,
+	// slowest first; barePackages the bare one's, by package.
+	oursPackages []packageInit
 	barePackages map[string]time.Duration
+	// steps are the medians of the start-up's steps, in coldSteps' order.
+	steps []time.Duration
 }
 
-// startupProfile is one bootstrap's median figures.
-type startupProfile struct {
-	// packageInit is the sum of every package's initialization; initEnd
-	// is when the last one ended, from the process's start.
-	packageInit, initEnd time.Duration
-	// main is from the end of package initialization to the first GET of
-	// /next: what main does before it waits for an event.
-	main time.Duration
-	// invocation is from the first /next to the first answer.
-	invocation time.Duration
-	total      time.Duration
-	// packages counts the packages initialized.
-	packages int
+// phases are one bootstrap's medians.
+type phases struct {
+	total, startup, invocation time.Duration
+	// packageInit is the sum of every package's initialization (inittrace
+	// runs), over packages of them.
+	packageInit time.Duration
+	packages    int
+}
+
+// coldSteps are the steps coldsteps times, and what each is.
+var coldSteps = []struct{ name, what string }{
+	{"config", "reading the configuration"},
+	{"client", "building the DynamoDB client (as the bare handler builds its own)"},
+	{"validator", "building the request validator (the request side of api.yaml, kin-openapi's middleware)"},
+	{"function", "building the whole function (app.New), all of the above included"},
 }
 
 // packageInit is one package's median initialization time.
 type packageInit struct {
 	name  string
 	clock time.Duration
-	bytes int64
 }
 
 // inittrace lines: "init github.com/x/y @1.2 ms, 0.31 ms clock, 1234 bytes, 12 allocs".
-var inittraceLine = regexp.MustCompile(`^init (\S+) @([\d.]+) ms, ([\d.]+) ms clock, (\d+) bytes, (\d+) allocs`)
+var inittraceLine = regexp.MustCompile(`^init (\S+) @[\d.]+ ms, ([\d.]+) ms clock, \d+ bytes, \d+ allocs`)
 
-type inittraceRun struct {
-	packages map[string]packageInit
-	sum, end time.Duration
-	run      coldRun
-}
-
-func parseInittrace(out []byte, run coldRun) inittraceRun {
-	r := inittraceRun{packages: map[string]packageInit{}, run: run}
+// parseInittrace sums each package's initialization in one run.
+func parseInittrace(out []byte) map[string]time.Duration {
+	packages := map[string]time.Duration{}
 	for line := range strings.SplitSeq(string(out), "\n") {
-		m := inittraceLine.FindStringSubmatch(line)
-		if m == nil {
-			continue
+		if m := inittraceLine.FindStringSubmatch(line); m != nil {
+			clock, _ := strconv.ParseFloat(m[2], 64)
+			packages[m[1]] += time.Duration(clock * float64(time.Millisecond))
 		}
-		at, _ := strconv.ParseFloat(m[2], 64)
-		clock, _ := strconv.ParseFloat(m[3], 64)
-		size, _ := strconv.ParseInt(m[4], 10, 64)
-		d := time.Duration(clock * float64(time.Millisecond))
-		p := r.packages[m[1]]
-		p.name, p.clock, p.bytes = m[1], p.clock+d, p.bytes+size
-		r.packages[m[1]] = p
-		r.sum += d
-		r.end = max(r.end, time.Duration((at+clock)*float64(time.Millisecond)))
 	}
-	return r
+	return packages
 }
 
-// profileColdPath runs each bootstrap n times, alternating, with
-// GODEBUG=inittrace=1, and takes the median of each figure. (Tracing
-// initialization slows it a little; these runs are not the timed pairs.)
-func profileColdPath(ctx context.Context, env *benchEnv, bins *binaries, n int) (*coldProfile, error) {
+// profileColdPath measures the profile: n cold creates of each bootstrap,
+// alternating, with GODEBUG=inittrace=1 (which slows initialization a
+// little: these are not the timed pairs), and each start-up step n times.
+func profileColdPath(ctx context.Context, env *benchEnv, bins *binaries, n int, ours, bare *side) (*coldProfile, error) {
 	q, err := newRequests()
 	if err != nil {
 		return nil, err
 	}
-	var ours, bare []inittraceRun
+	var oursRuns, bareRuns []map[string]time.Duration
 	for i := range n {
 		t, err := env.freshTables(ctx, fmt.Sprintf("profile%d-", i))
 		if err != nil {
@@ -91,66 +85,104 @@ func profileColdPath(ctx context.Context, env *benchEnv, bins *binaries, n int) 
 		}
 		for _, s := range []struct {
 			bootstrap string
-			into      *[]inittraceRun
-		}{{bins.ours, &ours}, {bins.bare, &bare}} {
-			event, err := json.Marshal(q.newCreate())
-			if err != nil {
-				return nil, err
-			}
-			var stderr bytes.Buffer
-			p, first, err := startProcess(ctx, s.bootstrap, env.functionVars(t), event, &stderr, "GODEBUG=inittrace=1")
-			if err != nil {
-				return nil, err
-			}
-			answer, at, err := p.wait(first)
-			run := coldRun{total: at.Sub(p.started), init: p.api.firstNext().Sub(p.started)}
-			p.stop()
-			if err == nil {
-				err = created(answer)
-			}
+			into      *[]map[string]time.Duration
+		}{{bins.ours, &oursRuns}, {bins.bare, &bareRuns}} {
+			trace, err := inittrace(ctx, s.bootstrap, env.functionVars(t), q)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", s.bootstrap, err)
 			}
-			*s.into = append(*s.into, parseInittrace(stderr.Bytes(), run))
+			*s.into = append(*s.into, trace)
 		}
 		if err := t.drop(ctx); err != nil {
 			return nil, err
 		}
 	}
-	prof := &coldProfile{runs: n, ours: summarize(ours), bare: summarize(bare), barePackages: map[string]time.Duration{}}
-	prof.oursPackages = medianPackages(ours)
-	for _, p := range medianPackages(bare) {
-		prof.barePackages[p.name] = p.clock
+	p := &coldProfile{
+		runs: n, ours: pairPhases(ours, oursRuns), bare: pairPhases(bare, bareRuns),
+		oursPackages: medianPackages(oursRuns), barePackages: map[string]time.Duration{},
 	}
-	return prof, nil
+	for _, pkg := range medianPackages(bareRuns) {
+		p.barePackages[pkg.name] = pkg.clock
+	}
+	if p.steps, err = timeSteps(ctx, bins.steps, env.functionVars(tables{env: env, prefix: "steps-"}), n); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
-func summarize(runs []inittraceRun) startupProfile {
-	med := func(of func(inittraceRun) time.Duration) time.Duration {
-		d := make([]time.Duration, len(runs))
-		for i, r := range runs {
-			d[i] = of(r)
-		}
-		return percentile(d, 0.5)
+// inittrace runs one cold create of bootstrap and reads its package
+// initializations.
+func inittrace(ctx context.Context, bootstrap string, vars map[string]string, q *requests) (map[string]time.Duration, error) {
+	event, err := json.Marshal(q.newCreate())
+	if err != nil {
+		return nil, err
 	}
-	return startupProfile{
-		packageInit: med(func(r inittraceRun) time.Duration { return r.sum }),
-		initEnd:     med(func(r inittraceRun) time.Duration { return r.end }),
-		main:        med(func(r inittraceRun) time.Duration { return r.run.init - r.end }),
-		invocation:  med(func(r inittraceRun) time.Duration { return r.run.invocation() }),
-		total:       med(func(r inittraceRun) time.Duration { return r.run.total }),
-		packages:    len(runs[0].packages),
+	var stderr bytes.Buffer
+	p, first, err := startProcess(ctx, bootstrap, vars, event, &stderr, "GODEBUG=inittrace=1")
+	if err != nil {
+		return nil, err
+	}
+	answer, _, err := p.wait(first)
+	p.stop()
+	if err == nil {
+		err = created(answer)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return parseInittrace(stderr.Bytes()), nil
+}
+
+// timeSteps runs coldsteps n times for each step, taking turns, and
+// returns each step's median.
+func timeSteps(ctx context.Context, bin string, vars map[string]string, n int) ([]time.Duration, error) {
+	times := make([][]time.Duration, len(coldSteps))
+	for range n {
+		for i, s := range coldSteps {
+			cmd := exec.CommandContext(ctx, bin, s.name) //nolint:gosec // The helper this run built.
+			cmd.Env = lambdaEnv(bin, vars)
+			out, err := cmd.Output()
+			if err != nil {
+				return nil, fmt.Errorf("coldsteps %s: %w", s.name, err)
+			}
+			us, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("coldsteps %s: %w", s.name, err)
+			}
+			times[i] = append(times[i], time.Duration(us)*time.Microsecond)
+		}
+	}
+	out := make([]time.Duration, len(times))
+	for i, d := range times {
+		out[i] = percentile(d, 0.5)
+	}
+	return out, nil
+}
+
+// pairPhases are a side's medians from the timed pairs, and its package
+// initialization from the inittrace runs.
+func pairPhases(s *side, runs []map[string]time.Duration) phases {
+	sums := make([]time.Duration, len(runs))
+	for i, r := range runs {
+		for _, d := range r {
+			sums[i] += d
+		}
+	}
+	return phases{
+		total:       percentile(totals(s, func(c coldRun) time.Duration { return c.total }), 0.5),
+		startup:     percentile(totals(s, func(c coldRun) time.Duration { return c.init }), 0.5),
+		invocation:  percentile(totals(s, coldRun.invocation), 0.5),
+		packageInit: percentile(sums, 0.5),
+		packages:    len(runs[0]),
 	}
 }
 
 // medianPackages is each package's median initialization, slowest first.
-func medianPackages(runs []inittraceRun) []packageInit {
+func medianPackages(runs []map[string]time.Duration) []packageInit {
 	clocks := map[string][]time.Duration{}
-	sizes := map[string]int64{}
 	for _, r := range runs {
-		for name, p := range r.packages {
-			clocks[name] = append(clocks[name], p.clock)
-			sizes[name] = p.bytes
+		for name, d := range r {
+			clocks[name] = append(clocks[name], d)
 		}
 	}
 	out := make([]packageInit, 0, len(clocks))
@@ -158,7 +190,7 @@ func medianPackages(runs []inittraceRun) []packageInit {
 		for len(d) < len(runs) {
 			d = append(d, 0)
 		}
-		out = append(out, packageInit{name: name, clock: percentile(d, 0.5), bytes: sizes[name]})
+		out = append(out, packageInit{name: name, clock: percentile(d, 0.5)})
 	}
 	slices.SortFunc(out, func(a, b packageInit) int {
 		return cmp.Or(cmp.Compare(b.clock, a.clock), cmp.Compare(a.name, b.name))
@@ -169,25 +201,25 @@ func medianPackages(runs []inittraceRun) []packageInit {
 // profileTop is how many packages the profile lists.
 const profileTop = 12
 
-// profilePhases are the figures of a startupProfile, in the order the
-// cold path runs them.
-var profilePhases = []struct {
+// profileRows are the phases of a cold create, in the order it runs them,
+// as the profile shows them.
+var profileRows = []struct {
 	name string
-	of   func(startupProfile) time.Duration
+	of   func(phases) time.Duration
 }{
-	{"package initialization, summed", func(s startupProfile) time.Duration { return s.packageInit }},
-	{"package initialization ended, from the runtime's start", func(s startupProfile) time.Duration { return s.initEnd }},
-	{"exec, runtime and main, to the first GET of /next", func(s startupProfile) time.Duration { return s.main }},
-	{"first invocation, /next to the answer", func(s startupProfile) time.Duration { return s.invocation }},
-	{"exec to the answer", func(s startupProfile) time.Duration { return s.total }},
+	{"exec to the answer of the first create (the timed pairs)", func(p phases) time.Duration { return p.total }},
+	{"start-up: exec to the first GET of /next", func(p phases) time.Duration { return p.startup }},
+	{"of which package initialization, summed (inittrace runs)", func(p phases) time.Duration { return p.packageInit }},
+	{"of which the rest: exec, the runtime, main (the difference)", func(p phases) time.Duration { return p.startup - p.packageInit }},
+	{"first invocation: /next to the answer", func(p phases) time.Duration { return p.invocation }},
 }
 
 // print writes the profile to the terminal.
 func (p *coldProfile) print(w *strings.Builder) {
-	fmt.Fprintf(w, "  where the cold path goes (median of %d runs each, GODEBUG=inittrace=1):\n", p.runs)
-	fmt.Fprintf(w, "    %-58s %10s %10s\n", "", "orders", "bare")
-	for _, f := range profilePhases {
-		fmt.Fprintf(w, "    %-58s %10s %10s\n", f.name, ms(f.of(p.ours)), ms(f.of(p.bare)))
+	fmt.Fprintf(w, "  where the cold path goes (medians; package initialization from %d runs with GODEBUG=inittrace=1):\n", p.runs)
+	fmt.Fprintf(w, "    %-62s %10s %10s\n", "", "orders", "bare")
+	for _, f := range profileRows {
+		fmt.Fprintf(w, "    %-62s %10s %10s\n", f.name, ms(f.of(p.ours)), ms(f.of(p.bare)))
 	}
 	fmt.Fprintf(w, "    packages initialized: %d and %d; the orders bootstrap's slowest:\n", p.ours.packages, p.bare.packages)
 	for _, pkg := range p.oursPackages[:min(profileTop, len(p.oursPackages))] {
@@ -195,23 +227,10 @@ func (p *coldProfile) print(w *strings.Builder) {
 		if d, ok := p.barePackages[pkg.name]; ok {
 			bare = ms(d)
 		}
-		fmt.Fprintf(w, "    %-58s %10s %10s\n", pkg.name, ms(pkg.clock), bare)
+		fmt.Fprintf(w, "    %-62s %10s %10s\n", pkg.name, ms(pkg.clock), bare)
 	}
-}
-
-// profile measures where the cold path goes, and prints it.
-func profile(ctx context.Context, r *report, env *benchEnv, work string) error {
-	bins, err := buildBinaries(ctx, work)
-	if err != nil {
-		return err
+	fmt.Fprintln(w, "    the orders function's start-up steps, each first in a fresh process:")
+	for i, s := range coldSteps {
+		fmt.Fprintf(w, "    %-62s %10s\n", s.what, ms(p.steps[i]))
 	}
-	prof, err := profileColdPath(ctx, env, bins, profileRuns)
-	if err != nil {
-		return err
-	}
-	var b strings.Builder
-	prof.print(&b)
-	fmt.Fprint(os.Stderr, b.String())
-	r.profile = prof
-	return nil
 }

@@ -50,6 +50,7 @@ const (
 	rssRequests         = 1000
 	overheadRounds      = 9
 	overheadPerRound    = 1000
+	overheadBlock       = 50
 	warmIterations      = 200
 	smokeWarmIterations = 20
 )
@@ -137,7 +138,6 @@ func run(opts options) error {
 		}},
 		{"go bench", false, func(tables) error { return goBench(ctx, r) }},
 		{"cold", false, func(tables) error { return coldPath(ctx, r, env, work) }},
-		{"profile", false, func(tables) error { return profile(ctx, r, env, work) }},
 		{"rss", false, func(t tables) error { return peakRSS(ctx, r, env, work, t) }},
 	}
 	for i, m := range measures {
