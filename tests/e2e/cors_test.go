@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -41,10 +42,12 @@ func TestBrowserCallsFromTheAllowedOrigin(t *testing.T) {
 		t.Skip("API_URL is set: a deployed stack's origin is its own parameter")
 	}
 	browser := chromium(t)
-	var page string
+	// The page changes between rounds while the server's goroutines
+	// may still be reading the last one.
+	var page atomic.Pointer[string]
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = fmt.Fprint(w, page)
+		_, _ = fmt.Fprint(w, *page.Load())
 	}))
 	t.Cleanup(app.Close)
 
@@ -58,7 +61,8 @@ func TestBrowserCallsFromTheAllowedOrigin(t *testing.T) {
 		require.NoError(t, err)
 		token, err := r.Token(context.Background(), "alice")
 		require.NoError(t, err)
-		page = fmt.Sprintf(corsPage, r.URL+"/api/orders", token)
+		html := fmt.Sprintf(corsPage, r.URL+"/api/orders", token)
+		page.Store(&html)
 		m := corsOutcome.FindStringSubmatch(headless(t, browser, app.URL, "--dump-dom"))
 		require.NotNil(t, m, tt.name)
 		assert.Contains(t, m[1], tt.want, tt.name)
