@@ -74,8 +74,3 @@ require (
 )
 
 tool github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
-
-// kin-openapi's JSON Schema dependency, with its drafts compiled on first
-// use instead of at start-up: about 4 ms of every cold start
-// (third_party/jsonschema/PATCH.md).
-replace github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 => ./third_party/jsonschema
