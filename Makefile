@@ -42,7 +42,7 @@ deps: ## Download the Go modules and npm packages, and check the local tools the
 
 .PHONY: generate
 generate: ## Regenerate src/api from api.yaml
-	$(GO) generate ./src/api
+	$(GO) generate ./src/api/...
 
 .PHONY: client-ts
 client-ts: ## Regenerate the TypeScript client types (clients/typescript/src/api.d.ts) from api.yaml and type-check them

@@ -7,21 +7,16 @@ package api
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -2674,181 +2669,4 @@ func (sh *strictHandler) GetOrder(w http.ResponseWriter, r *http.Request, orderI
 	} else if response != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
 	}
-}
-
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
-var swaggerSpec = []string{
-	"7FxtV9s49v8qOt45h7Jr5xFoSV+lNHQyUwgbwnbbSU+i2DeJii15JJk0y8l3/58ryYnzQKGlM7v9Dy96",
-	"CrYlS1e/+7uP5tYLRZIKDlwrr3HrwWeapDGYnzsyAok/qCxJqJx7Da/JiTBXfe+Gxhng3VAC1RANqPYa",
-	"Xq1SOwqq1aB21KvWGpVKo1L54Pkei7yGVx/TF4fjo4Pg8Hn1eXBweFQLRvVxGNTC46P6+OiIjukRPqsh",
-	"GYQi49pr1H2P0wTwzRH1fC+VkLAs8RpjGitYLBa+J0Glgiu75Fc06sLvGShtVia4Bm5+pGkas5BqJng5",
-	"lWIUQ/KPT0rwwp7xxwg0ZbHX8Bi/oTGLSDilkoYaJNkTe4RxEjMNksaEZ3FMnsHnFELN+ITsZXv7nu8p",
-	"TXWmvMZBpeJ7mmmc1utNgUi7LDIS0ZwwRbjQxL7il8vOecnzPT1P8eGp1qlqlMsTpqfZqBSKpDwRgaJJ",
-	"MIozSCXjumzOQJVHsRiVE8p4ORKhyvelSkn0N7f+wOxx4XsqnEJCcYs/SRh7De9v5dXBl+1dVb6wM3hG",
-	"sBGoULIURbaxB6ZIQuOxkAlE5NlYSOJEaHaF+/GJkIQSTZMUJERkyOGzHmhxDXy4X8IFnQg+jln42HOS",
-	"oOWc0DGeUJ0oCAWP1No5HK/OobncwYzpKdFTpkg7giQVGng4D34FczSMk1SKiQSlvv+5FF7HeJC/57sc",
-	"UZNYVcx3B0TRBMhwY4tD3KPSLI6LO31JiqIcdvGXoIm/DHOxojCmQHGLuMrCI/ZIimu5tEOIFmRGmSYj",
-	"GAsJ9h2MT3Cq1X4TxlmCWl1dSptxDROQuM2F772hGmZ03mMJiOyxkNEFJEcsMpgdM87UFOWhWQJIQlxp",
-	"ykNcSnhEx8c0PAqej46qQbUKR8ExPagGx3V4EQGNRgDjAuIOKwcrxLmFk3zly/3Rkch0YxRTfv3d1XP3",
-	"pnxCeUQSOkfVxP/wkSm9AaLpNXAC4zGEukTMsRKmG4TmeMJTYxDdiyucSLmJiOAhlPqGfNpcg+Q0bkkp",
-	"5Led3mPOo8DE+UrIJcgbkMSu6A89FQXyhoVAxpTFEL008qNczUASCTdAY7QFhLmFKUOO50KfioxHj0S6",
-	"oSPyELNLIgHWJsFnpvQagRbgfC40sQv7w0R2LqyHQcTYiCqkcQxyT5EpVZaxWUSeUS70FOTqrh3j7OoY",
-	"l0iA4SPW2lzQeSxo1BPiLZUT+Da5LkVSra9EcmKnIT0hiJ37T9Hx3I2I8ZWS6CnlRlzNizahYQiptki6",
-	"tOi74vSGspiOYvgO7JlDmikyytR83XRUnbl4JIkWROz2QIqb+FNU1u2vQZhWJKKajqgCojPJISJFM0KR",
-	"49EP4mJGnumpFFrHjE/2fRKKLLZ0PMLnaTiFyHhHlg+I4GZ2xSLwCdwAd2K0nKtyPv6CWX75nYj6v2Xc",
-	"rzjN9FRI9h94LOGtTfUY/B1Uqiv8bcz6xxGf8Y8NOAQH1Ol1V9sn8DllEn8YS5GQnASZUhlIMw4PXmTa",
-	"nL1IQRrR7SmiQpFCybBD7pJYG6QI01uH/+7du6CZ6SlwjdKHbQQMXwGVIIcNooBHhHJDOkrZLawDwMlL",
-	"acn4ZHnmKktTITVEZxAx2jPPPOrszUJw34YaqSLFCczAwvFWD4vHu1wLMYshZjV/Ko3ncZPh7H9h5GbW",
-	"fWo44pGCqZKUSp3b00IMtwxBPd8DKQUe/m+FgUyZpxFxnu+lwvgodsOZ0iIBOTDB+eJjQbK12u64t/i+",
-	"7x5V3SwlFpiNfH+XOnePEqrDaW5pjWLhPEb3kMa3qXZGFckURDlJGmqmJGLjMUjgFgLGT16u2ejgiWF0",
-	"k4IpZDRoFDFcHo0vJOq3ZqBcMsT30sKlW2/9jBq3O3aXP7KnCD7kE6UFRusYKEhwdg4+01DHRqMUcAwL",
-	"+JxccRaKCFbpEYWWjmsp4sI1wngYZxFEJdLmOeH45OoflUqlgtYDf6qe+mTYzyqVejjMf4KhWYP5pXY0",
-	"JFSCUY8AVEhTTDoM+3ivUjFD+tz+l09SKpX2XxL7rDkr3J2xz7Mp1YCOfwIRyxIyFxmJmEpjiiEPYdxy",
-	"4VKNXNopoZ/fAp/oqdeoVXw0afmvVX+T33zrdg+KaaxN4f8sZiRBOeJDyrI1DiJTEUeqRMyxK1TZBDFj",
-	"vLuqj0KzA1Aeoyy+tqOUT2ZTFk4JB+uXMEnEjJNxLGYb+6mbvTh7XKnYvdxtnn1vSQCN3zYQtWOfH5dT",
-	"iNEnCDUK4zXEoCFa5hLXQeqmiHbjk0U5a0V2FrtfpA+0iCbhmGUs8rYOYWPly9fsWmHbpsouqKTJ9jo6",
-	"3IZumOPLeZTmvIAxsqHwBJIRSIOziIzmhBq4EseZ5Fn39IQcHVeqvjFM5KrbJmNJJwlwve9yZSnVU/zp",
-	"9wzkHF9FE8Cxo7mZ1h7kuvRypt5c8zvnOcyk4BPLOEyX1nCdZMp4pFSTGKjSpFpIdcaCT7wdwF4uavdx",
-	"3bGD9RfHLGF65+S5fdk1dUHIToRr8s1luf6qTTt1H0qcOHdh5A74FlPf24cAvKDZaAfc4xYO9Xr92CdX",
-	"vZP9NTxHVEPgklBbMrpLUcwr9jA0RukoNuEWhoVg7QFKs556/0rO8rbpI8/dP8D0lHYiIk/27xCtcXx1",
-	"YSIypRFxI8gYqM4kKDL7wiHg5aEbMchHDPOxZBzTyb7VOreykRAxUL6FGyNLh7CCBP0iPFa7uRNeF3QC",
-	"2xBbJc635XBBlUJtKGbX0axOwEYAeJmkdAIvyRDrFUOMNvFGTJW9gXLHOzYxoGUGd9kzsxhz9Pe5VFZX",
-	"FsuJqJR0vpuSFb5+tcFdoskdtK3NNzlBNTo+OHxOnC9IrAYrEokwy/ngKyhzBlwXSdOkmxzV70Ro7jVv",
-	"ztai4XSn121iOhf5r5zWkgPOvaJdM1VbEi4GvLdfKt9EPqLk90xosBpC1TXaN/SQphCnO/eae/i7Zv65",
-	"17sg9gGCfmHJK/gZh8fHRTejUllOXmAKFzJsHTJRUyE1cRXIXJzXjBvXwJ37zvXqebpjwnOagNo5BxkW",
-	"Ar3hijncthSdY6xMaBxv+oiFcWskK1kgwXj54f3GR7uY08hhKe1tjcCTgDCTTM8vERWFUq3CmH2nohSD",
-	"81yGStPwek+REzHhTAsMUiRJhYiNgXUBPrE+tRnoPHO/kF3CrMJ6rsGwubISYvh2m1bwVnVcl0oxT6+k",
-	"QlP2K8w93/sc0IT+R/CApmxiUxXBMv2Sm+AbFoFsds9twHrKG403oJtaoyCvFMgLIWLP95qSex8XKxmG",
-	"dqsD3OoAt2rqbne98QuDFkbXxmJb2DZs84kEGvkkZkqbSMb6rytjZdmv1Od93kOSGbPYpBuNVBmfxECU",
-	"yGQI+Wk1L9oN88MbYSw6SKJ0NlI+SUQEsepzfE0YM6QwKoFMgOORQGRzRUz7uf7b8MGxD0Z7E4q8YR6h",
-	"POpzk0SRQJETgnBK+QQDPQivCVISRbvK9AoFJik6kpSHU7MhU1OxL/ktZ+iPz/JAfzableQ4DCBiWsiS",
-	"kJOyHIf4D5/b7/PhXfmN4ZLWVYkg6wzxhIZF33tNs/vcjX65odoJUG6fLPLWuoL3eesGvdhhmabMZSCG",
-	"RZgDRIpQTjoIaFIrVdaVzAhdT6HPcz1rGpDtUjdmiWa4phpDYjWnz5/drYv7D1HGBhm6DAqCctjnzkNA",
-	"wCBA/eX9mWQajAfh8skr6JZIkyQ0nDKel2T6fAJamUzlcg0Of6GECLhmWNuaSIqItA4J7ncvFxHwyPjv",
-	"ff6syEfDHt69kuitZDrN9P5LEgt859wnw4ReA3GejskOmRWUSJP3ufXxRoDhC76kUD8is6lYen5MW+fP",
-	"TINvVNlouN8gXOBcfQ6xwnG8qMRC5jrs1ATnp3yO2zfPM71RQyuhasMSs/ZAng3LakYnE5DDfdT3NBvF",
-	"LLR0GbMQuDI2y3HlWbsXVDzfy2S8O1VGZ6qcMB1UCibU2QJkDOzSAaksM1VLlZJ5TqTAacqwIadUKdU9",
-	"jOv01JiRAtjx1wnsiAO6JjFkDx5dyK1CXZ6T4DADhVVoqXSJGF/VwLzorJpg2syy6bYKDi/zey5n5nzY",
-	"tQmYWjq0CNG1ezMhr3Gdsa3NFNCA9EUVmTCst2hh5b9Um3bkNby3TOlO7qMuY9k8Q7rpAJkynNKEZ4aL",
-	"xNhJAbdlM2lroWm14qyjCZVXxjEPjle5ywjGNIu1HVJM3dyXudm1SpHS37PtEzCaKeGGiUwZgRsPwMko",
-	"zwOurd+D+S/ph5P2UfvTefK+N6l++PS+8rZ3VT/rhfr89VXtjFXZWe3Dp7e9Xz51eu//8+HT+9r7dx+m",
-	"5+yXY2/33leLWi8frVJv1Urt4J7k2+LjRkNYrVL5Qvp8I21uRiCU8lBs1fjWK0ZNxe63YnyG+FyFS7/9",
-	"V1vjPi4WD06Cr8LPHWnwTkHPnduCLHJQqdw17fIAyoV2PDOkev+QtWIbDqrV7h+0VTFZ+N7hQxa43pli",
-	"RtXvH7WjqG6GHtw/dKOTqejOG8QUHfnfvILdto7sCpBvrVVyBKXpRK0GeB93e7WGHizH4UrRoJyBngpE",
-	"4EXnsmeYTik9lSKbTF/BlN4wIb2Gh8HQgIuBqX4UnPaZGqRSfJ4bG8W8hvXFL7MR3pS88dNt891lo3FB",
-	"pTZli0VjtZr8Zhcm5k5Mk1FEG2iLyrVK9TCo1IN6tTzOeIhDVfmn2xUnn7qrpWbMqFqUGb8RVqedd54K",
-	"tcN2XWohQRGKtsmlhFa1DlcK7XPjw2M8bJpNXD1Hl8ilK3VuF3msq4Zkb/wT2ue2I0LRMTRMujgFqjfK",
-	"8tcwN283uc18CXjXWMzcnTHeuXPzVi/WQRewaAFRg2iZYVRm/H/DN8YJmWIhvs/fFQrC+SrzfCrTCuJx",
-	"bkKvYe4TJdxacfuU9zmLbBE4zjNoDGc2AwqtjGTGeCRm27swzlmf/wpzGxBIsN46hiVCkkOSMJ7hikdz",
-	"4kydC4pg1dKTJ+kKQfk9eTscJXifj11Zbhl3rTLp69a+UG27z9w3ScYZmlFjAnyisnDqsvpX7de+K9sb",
-	"sY0ZuJ4l508/a7d6pySSdKwDBnocoArSlAXFttBrmAf2qPY3Mw0voFI/fv4CgoNKdBgc1OFFMAqP68HR",
-	"i+MDevh8fFyvHdwVeG+A9i4jWzs8fJCNNaz+SkTzrzSvKqFxvNFUTszFHZ3l6yVMZ+i2y2v1r7B1O+qq",
-	"d9R+Lf6WwRC6l8X2YdQqSoau/yvomVjUqZhJG9IIYWGq+uYYV9ke1NjFox0V51zcteH80Twf+3XewJeF",
-	"Usijm+qV7ctTK6Yzfn0hiCwQglwKaOVYFnpPdlDcjvYTw3krOnD9lHkCJa9im4smTiNAZcyweLQiNHes",
-	"u3pVVpn+xZ/p6lSO7x+07JvHAdUHOCubrY9m3OFDVrejRefJIVslSjY9spMc7ksi+2t4ZQVGvdct27V/",
-	"yudB4jZ8+1Bv2N9xFH9pl3fhF7M35VvzfztaWPKMYVcXn+3NKNZy171hdH9LW76SHZX7So80YnZp0aZD",
-	"sNbvUXQJVg0jD4uZv8IzWOtUudf8uRWWHsH2D2Cn5YcAT8R7N/Hag/vrEW9BEe8lXpfKXdfkN6C/kxqP",
-	"869V/mRP9En9/uuJqDemlPQXU71cc+7PQ91XOVi1bq1n2B+aEcZ5cKWrQN9Z/q2Is6h197VPfnxy1f4o",
-	"TKCj5mqAXuO28FvJEWvhUvkWGwPQh7P6KW/uBpLtR8e+XyHZhHGSV1UnQK66b22wHEEaizlE+6VlWbFs",
-	"+ved2m61M2w0LGygTHm7Ck1MrVc9fduxsOxIxK9QbO6xMB/29Ht3QWPEOJUIvYjRAI8X1+r9vfz3u/gl",
-	"/3/NrDVPTlqXl4PXrfN26zVeyO9eFJT01nNj85slm5woNU15PzixXe5BM47FLOgYUefQao9xWT9TdSKk",
-	"crf8Iur2frrFW2asvb/YMyLsGqo2iDsX/zLO7uLjwr9rLSf4GVm+FJyXi8BkPfa8u8cUElU45K42iy9M",
-	"8e+gOEnQSS2ozfsVZ+MxbmYp1R4kaUy1lf22A+Hd9o2m9r1Gv9hC1ff8vq1lmzunQo5YFAE3122vRh8/",
-	"0Kr7/WW/m3nyJ+OvfNYll6VrR31vsepcOxER7vugUsdrzYv24KRzftp+c9Vt9tqd80Gr2+10n1DxY6Bi",
-	"53fc6wjB776/CSHory1871Xz9aDb+udV67I3eNV5/f4JGv9L0PhjvhvbQNmd369tcFGt5vddZ7EZpze/",
-	"8Lvn8zHyjKasNKdJvN/3vg20GJ1sgPai2W2etXqt7uUTdJ+g+0Do0uUnn4VPkPAjZKawL/WR8Gyf91pv",
-	"nL09bbbfXnVbT9j8MSzuKxrln45v2tnat9rZLUz02metzlXvCRM/BiY2/rrRJi4OvhUXB3jtrH152T5/",
-	"M2he9X5unffaJw4inV9b508A+TEAsvx7QZvB28G61eHCttFIsF89fLOZsdD551Wn1xy0/n3Sar1+ivR/",
-	"FLDgX1A6ww9MXR+F2nRVjr/V9zjGa93WZeeqe9IanHd6g9PO1fkTMJ5Y5Ess0vu52+n13j4RyP8rAing",
-	"RcViRiLMmLu2Bznve4/imKtz9FY63faHJ9R8C2q2//CUt2c/fvsfg1qxmrzJStV1lC0BZML0UgJK0ckj",
-	"uKlqgXZ5dXHR6fZarwdnrdft5qD3/uIplv5BiGr3XxzbwFH1cIOt7vv7Zt8MqeohXnvXPB2ctt/2Wt0n",
-	"7vpLF8cWi/8bAA==",
-}
-
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
-func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil {
-		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
-	}
-	zr := flate.NewReader(bytes.NewReader(compressed))
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("read flate: %w", err)
-	}
-	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("close flate reader: %w", err)
-	}
-
-	return buf.Bytes(), nil
-}
-
-// rawSpec decodes the spec once, when it is first asked for: not at
-// start-up, in a program that never asks.
-var rawSpec = sync.OnceValues(decodeSpec)
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
-func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
-	res := make(map[string]func() ([]byte, error))
-	if len(pathToFile) > 0 {
-		res[pathToFile] = rawSpec
-	}
-
-	return res
-}
-
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
-func GetSpec() (swagger *openapi3.T, err error) {
-	resolvePath := PathToRawSpec("")
-
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
-		getSpec, ok := resolvePath[pathToFile]
-		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
-		}
-		return getSpec()
-	}
-	var specData []byte
-	specData, err = rawSpec()
-	if err != nil {
-		return
-	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
-}
-
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. They are decoded at the first call and kept, so repeated calls
-// are cheap.
-func GetSpecJSON() ([]byte, error) {
-	return rawSpec()
-}
-
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
-//
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
-func GetSwagger() (*openapi3.T, error) {
-	return GetSpec()
 }

@@ -13,10 +13,13 @@ import (
 // operationCreate names creates in idempotency keys.
 const operationCreate = "createOrder"
 
+// MaxIdempotencyKeyLength bounds a create's idempotency key, in characters.
+const MaxIdempotencyKeyLength = 255
+
 // Create stores a new order of owner's and returns it. A repeat of an
 // earlier create by the same owner — the same idempotencyKey, or without a
 // key the same order — returns the first order again, with replayed true,
-// and stores nothing. Keys are the owner's own: another owner's create
+// and stores nothing. An empty idempotencyKey is none. Keys are the owner's own: another owner's create
 // with the same key or body is another order.
 func (s *Service) Create(ctx context.Context, owner Owner, n NewOrder, idempotencyKey string) (o Order, replayed bool, err error) {
 	ctx, span := tracing.Start(ctx, "orders.Create")
@@ -24,7 +27,7 @@ func (s *Service) Create(ctx context.Context, owner Owner, n NewOrder, idempoten
 	if err := owner.check(); err != nil {
 		return Order{}, false, err
 	}
-	if err := n.validate(); err != nil {
+	if err := n.validate(idempotencyKey); err != nil {
 		return Order{}, false, err
 	}
 	id, err := s.newID()

@@ -43,6 +43,9 @@ const (
 	FieldCustomerName = "customer_name"
 	FieldItemCount    = "item_count"
 	FieldPageSize     = "page_size"
+	FieldPageToken    = "page_token"
+	// FieldIdempotencyKey is the key a create is made idempotent by.
+	FieldIdempotencyKey = "idempotency_key"
 )
 
 // InvalidError reports a request that breaks the rules an order keeps,

@@ -10,15 +10,19 @@ import (
 
 // Page sizes of a listing.
 const (
-	// DefaultPageSize is the size of a page when the caller names none.
+	// DefaultPageSize is the size of a page when the client names none
+	// (api.yaml's default for limit).
 	DefaultPageSize = 10
 	// MaxPageSize bounds a page: a listing is read page by page.
 	MaxPageSize = 100
+	// MaxPageTokenLength bounds a page token, in bytes: the store issues
+	// far shorter ones, and a longer one is not read.
+	MaxPageTokenLength = 1024
 )
 
 // PageRequest asks for one page of a listing.
 type PageRequest struct {
-	// Size is how many orders the page holds at most; 0 means DefaultPageSize.
+	// Size is how many orders the page holds at most, 1 to MaxPageSize.
 	Size int
 	// Token is the NextToken of the page before; "" for the first page.
 	Token string
@@ -38,13 +42,15 @@ func (s *Service) List(ctx context.Context, owner Owner, req PageRequest) (p Pag
 		return Page{}, err
 	}
 	size := req.Size
-	if size == 0 {
-		size = DefaultPageSize
-	}
+	var invalid InvalidError
 	if size < 1 || size > MaxPageSize {
-		var invalid InvalidError
 		invalid.add(FieldPageSize, fmt.Sprintf("must be from 1 to %d", MaxPageSize))
-		return Page{}, &invalid
+	}
+	if len(req.Token) > MaxPageTokenLength {
+		invalid.add(FieldPageToken, fmt.Sprintf("must be 1 to %d characters long", MaxPageTokenLength))
+	}
+	if err := invalid.orNil(); err != nil {
+		return Page{}, err
 	}
 	p, err = s.store.List(ctx, owner, size, req.Token)
 	if err != nil {

@@ -77,9 +77,13 @@ type NewOrder struct {
 	ItemCount    int
 }
 
-// validate checks n against the rules an order keeps.
-func (n NewOrder) validate() error {
+// validate checks n, and the idempotency key it is created with, against
+// the rules an order keeps.
+func (n NewOrder) validate(idempotencyKey string) error {
 	var invalid InvalidError
+	if utf8.RuneCountInString(idempotencyKey) > MaxIdempotencyKeyLength {
+		invalid.add(FieldIdempotencyKey, fmt.Sprintf("must be 1 to %d characters long", MaxIdempotencyKeyLength))
+	}
 	if length := utf8.RuneCountInString(n.CustomerName); length < MinNameLength || length > MaxNameLength {
 		invalid.add(FieldCustomerName, fmt.Sprintf("must be %d to %d characters long", MinNameLength, MaxNameLength))
 	}

@@ -103,12 +103,12 @@ func TestListPageSize(t *testing.T) {
 	}
 	svc, err := orders.NewService(store)
 	require.NoError(t, err)
-	for size, want := range map[int]int{0: orders.DefaultPageSize, 1: 1, orders.MaxPageSize: orders.MaxPageSize} {
+	for size, want := range map[int]int{1: 1, orders.DefaultPageSize: orders.DefaultPageSize, orders.MaxPageSize: orders.MaxPageSize} {
 		page, err := svc.List(context.Background(), alice, orders.PageRequest{Size: size})
 		require.NoError(t, err)
 		assert.Len(t, page.Orders, want, "size %d", size)
 	}
-	for _, size := range []int{-1, orders.MaxPageSize + 1} {
+	for _, size := range []int{-1, 0, orders.MaxPageSize + 1} {
 		_, err := svc.List(context.Background(), alice, orders.PageRequest{Size: size})
 		invalid, ok := errors.AsType[*orders.InvalidError](err)
 		require.True(t, ok, "size %d: %v", size, err)
@@ -296,7 +296,7 @@ func TestUseCasesNeedAnOwner(t *testing.T) {
 	require.ErrorIs(t, err, orders.ErrNoOwner)
 	_, err = svc.Delete(ctx, "", uuid.New())
 	require.ErrorIs(t, err, orders.ErrNoOwner)
-	_, err = svc.List(ctx, "", orders.PageRequest{})
+	_, err = svc.List(ctx, "", orders.PageRequest{Size: orders.DefaultPageSize})
 	require.ErrorIs(t, err, orders.ErrNoOwner)
 	assert.Zero(t, store.Len(), "nothing stored")
 }

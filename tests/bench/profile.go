@@ -44,7 +44,6 @@ type phases struct {
 var coldSteps = []struct{ name, what string }{
 	{"config", "reading the configuration"},
 	{"client", "building the DynamoDB client (as the bare handler builds its own)"},
-	{"validator", "building the request validator (the request side of api.yaml, kin-openapi's middleware)"},
 	{"function", "building the whole function (app.New), all of the above included"},
 }
 

@@ -74,9 +74,7 @@ func init() {
 	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
 }
 
-// loadSpec loads api.yaml once; the suites only read it. It is the whole
-// API, the docs function's paths too, which the embedded spec of src/api
-// leaves out.
+// loadSpec loads api.yaml once; the suites only read it.
 var loadSpec = sync.OnceValues(func() (*openapi3.T, error) {
 	spec, err := openapi3.NewLoader().LoadFromFile(filepath.Join(repo.Root(), "api.yaml"))
 	if err != nil {

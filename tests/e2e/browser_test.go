@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-sam-blueprint/orders/src/api"
+	"github.com/go-sam-blueprint/orders/src/api/openapi"
 	"github.com/go-sam-blueprint/orders/src/platform/apidocs"
 )
 
@@ -69,7 +69,7 @@ func rendered(t *testing.T, browser, url string) []string {
 // without Swagger UI's files.
 func TestSwaggerUICheckCanFail(t *testing.T) {
 	t.Parallel()
-	spec, err := api.GetSpec()
+	spec, err := openapi.Document()
 	require.NoError(t, err)
 	h, err := apidocs.New(spec, fstest.MapFS{"README.md": {Data: []byte("no assets")}})
 	require.NoError(t, err)

@@ -8,13 +8,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/go-sam-blueprint/orders/src/api"
+	"github.com/go-sam-blueprint/orders/src/api/openapi"
 	"github.com/go-sam-blueprint/orders/src/platform/apidocs"
 	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
 )
 
 func main() {
-	spec, err := api.Spec()
+	spec, err := openapi.Document()
 	if err != nil {
 		fail(err)
 	}

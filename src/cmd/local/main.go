@@ -46,7 +46,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
 
-	"github.com/go-sam-blueprint/orders/src/api"
+	"github.com/go-sam-blueprint/orders/src/api/openapi"
 	"github.com/go-sam-blueprint/orders/src/app"
 	"github.com/go-sam-blueprint/orders/src/local/gateway"
 	"github.com/go-sam-blueprint/orders/src/local/motoserver"
@@ -221,7 +221,7 @@ func newFunctions(ctx context.Context, cfg config.Config) (*functions, error) {
 	if err != nil {
 		return nil, err
 	}
-	spec, err := api.Spec()
+	spec, err := openapi.Document()
 	if err != nil {
 		return nil, fmt.Errorf("load embedded api spec: %w", err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
-	"github.com/go-sam-blueprint/orders/src/api"
+	"github.com/go-sam-blueprint/orders/src/api/openapi"
 )
 
 // answers holds a function's answers to the orders operations of
@@ -45,7 +45,7 @@ var answerOptions = &openapi3filter.Options{
 }
 
 func newAnswers() (*answers, error) {
-	spec, err := api.Spec()
+	spec, err := openapi.Document()
 	if err != nil {
 		return nil, fmt.Errorf("deployhook: %w", err)
 	}

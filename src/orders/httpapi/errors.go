@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -77,9 +78,11 @@ func conflict(err error) problem.Problem {
 // fieldsOf names, for each field of the domain's rules, the part of the
 // request that carries it.
 var fieldsOf = map[string]problem.Field{
-	orders.FieldCustomerName: {Pointer: "#/customer_name"},
-	orders.FieldItemCount:    {Pointer: "#/order_item_count"},
-	orders.FieldPageSize:     {Parameter: "limit"},
+	orders.FieldCustomerName:   {Pointer: "#/customer_name"},
+	orders.FieldItemCount:      {Pointer: "#/order_item_count"},
+	orders.FieldPageSize:       {Parameter: "limit"},
+	orders.FieldPageToken:      {Parameter: "next_token"},
+	orders.FieldIdempotencyKey: {Parameter: "Idempotency-Key"},
 }
 
 func invalid(err error) problem.Problem {
@@ -112,16 +115,23 @@ func always(p problem.Problem) func(error) problem.Problem {
 	return func(error) problem.Problem { return p }
 }
 
+// mustBe says what a parameter of a type other than string must be, for
+// when it does not bind to its type. A test holds it to api.yaml.
+var mustBe = map[string]string{
+	"orderId": "must be a UUID",
+	"limit":   "must be an integer",
+}
+
 // unboundParam names the parameter that the generated binding refused.
 func unboundParam(err error) problem.Field {
 	if e, ok := errors.AsType[*api.TooManyValuesForParamError](err); ok {
 		return problem.Field{Parameter: e.ParamName, Detail: "must be sent once"}
 	}
 	if e, ok := errors.AsType[*api.InvalidParamFormatError](err); ok {
-		return problem.Field{Parameter: e.ParamName, Detail: "is not valid"}
+		return problem.Field{Parameter: e.ParamName, Detail: cmp.Or(mustBe[e.ParamName], "is not valid")}
 	}
 	if e, ok := errors.AsType[*api.UnmarshalingParamError](err); ok {
-		return problem.Field{Parameter: e.ParamName, Detail: "is not valid"}
+		return problem.Field{Parameter: e.ParamName, Detail: cmp.Or(mustBe[e.ParamName], "is not valid")}
 	}
 	if e, ok := errors.AsType[*api.RequiredParamError](err); ok {
 		return problem.Field{Parameter: e.ParamName, Detail: "is required"}

@@ -99,7 +99,7 @@ func TestIdempotencyKeyIsValidated(t *testing.T) {
 	f := newFixture(t, slog.LevelInfo)
 	rec := create(f.h, strings.Repeat("k", 256), `{"customer_name":"Ada","order_item_count":3}`)
 	require.Equal(t, http.StatusUnprocessableEntity, rec.Code)
-	assert.Equal(t, map[string]string{"Idempotency-Key": "must be at most 255 characters long"}, pointers(decodeProblem(t, rec)))
+	assert.Equal(t, map[string]string{"Idempotency-Key": "must be 1 to 255 characters long"}, pointers(decodeProblem(t, rec)))
 }
 
 func TestBodiesAreLoggedOnlyAtDebug(t *testing.T) {

@@ -34,9 +34,9 @@ type server struct {
 var _ api.StrictServerInterface = (*server)(nil)
 
 func (s *server) CreateOrder(ctx context.Context, req api.CreateOrderRequestObject) (api.CreateOrderResponseObject, error) {
-	var key string
-	if req.Params.IdempotencyKey != nil {
-		key = *req.Params.IdempotencyKey
+	key, err := optional(req.Params.IdempotencyKey, orders.FieldIdempotencyKey)
+	if err != nil {
+		return nil, err
 	}
 	owner, err := ownerOf(ctx)
 	if err != nil {
@@ -84,13 +84,15 @@ func (s *server) DeleteOrder(ctx context.Context, req api.DeleteOrderRequestObje
 }
 
 func (s *server) ListOrders(ctx context.Context, req api.ListOrdersRequestObject) (api.ListOrdersResponseObject, error) {
-	page := orders.PageRequest{}
+	page := orders.PageRequest{Size: orders.DefaultPageSize}
 	if req.Params.Limit != nil {
 		page.Size = *req.Params.Limit
 	}
-	if req.Params.NextToken != nil {
-		page.Token = *req.Params.NextToken
+	token, err := optional(req.Params.NextToken, orders.FieldPageToken)
+	if err != nil {
+		return nil, err
 	}
+	page.Token = token
 	owner, err := ownerOf(ctx)
 	if err != nil {
 		return nil, err
@@ -107,6 +109,19 @@ func (s *server) ListOrders(ctx context.Context, req api.ListOrdersRequestObject
 		resp.NextToken = &p.NextToken
 	}
 	return resp, nil
+}
+
+// optional is an optional text parameter's value, "" when it was not sent.
+// Sent, it must not be empty (the spec's minLength: 1): the domain would
+// read it as not sent, and the client meant something by it.
+func optional(param *string, field string) (string, error) {
+	if param == nil {
+		return "", nil
+	}
+	if *param == "" {
+		return "", &orders.InvalidError{Violations: []orders.Violation{{Field: field, Reason: "must not be empty"}}}
+	}
+	return *param, nil
 }
 
 // noteOrder names the order an operation touched on the request's log line.

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-sam-blueprint/orders/src/api"
+	"github.com/go-sam-blueprint/orders/src/api/openapi"
 	"github.com/go-sam-blueprint/orders/src/platform/apidocs"
 	"github.com/go-sam-blueprint/orders/src/platform/lambdahttp"
 )
@@ -25,7 +25,7 @@ var assets = fstest.MapFS{
 
 func newDocs(t *testing.T, files fstest.MapFS) lambdahttp.Func {
 	t.Helper()
-	spec, err := api.GetSpec()
+	spec, err := openapi.Document()
 	require.NoError(t, err)
 	h, err := apidocs.New(spec, files)
 	require.NoError(t, err)

@@ -75,16 +75,10 @@ func (b bodies) check(w http.ResponseWriter, r *http.Request) (problem.Problem, 
 	return problem.Problem{}, false
 }
 
-// Undecodable answers a body that passed validation but does not decode
-// into the handler's types: JSON Schema counts 1.0 and 1e2 as integers,
-// Go's int does not.
+// Undecodable answers a body that the generated decoder refuses although
+// JSONBodies and StrictBodies took it: it should not happen, and it is the
+// client's body all the same, never a 500.
 func Undecodable(err error) problem.Problem {
-	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && te.Field != "" {
-		return problem.Validation([]problem.Field{{
-			Pointer: Pointer(strings.Split(te.Field, ".")),
-			Detail:  "must be written as a whole number, without a fraction or an exponent",
-		}})
-	}
 	return invalidJSON(err)
 }
 
@@ -114,17 +108,17 @@ const maxDepth = 32
 // first. encoding/json/jsontext refuses all three and says where; this
 // also bounds the nesting to maxDepth.
 //
-// A body that is no JSON at all is not refused here: the validator says
-// where its syntax error is.
+// A body that is no JSON at all is refused too, saying where its syntax
+// error is.
 func checkJSON(body []byte) (problem.Problem, bool) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return problem.Problem{}, false // no body: the validator says whether one is due
+		return problem.Problem{}, false // no body: the route says whether one is due (StrictBodies)
 	}
 	if err := readFirstValue(body); err != nil {
 		return refused(body, err)
 	}
-	// The first value is whole: encoding/json, and the validator, would
-	// ignore anything after it.
+	// The first value is whole: encoding/json would ignore anything after
+	// it.
 	if !onlyValue(body) {
 		return problem.InvalidBody("the request body has more after its JSON value"), true
 	}
@@ -152,7 +146,7 @@ func readFirstValue(body []byte, opts ...jsontext.Options) error {
 func onlyValue(body []byte) bool {
 	dec := jsontext.NewDecoder(bytes.NewReader(body), jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
 	if err := dec.SkipValue(); err != nil {
-		return true // no value at all: the validator says why
+		return true // no value at all: readFirstValue has said why
 	}
 	_, err := dec.ReadToken()
 	return errors.Is(err, io.EOF)
@@ -161,22 +155,21 @@ func onlyValue(body []byte) bool {
 var errTooDeep = fmt.Errorf("the request body nests deeper than %d levels", maxDepth)
 
 // refused is the 400 for what checkJSON refused, naming the member it is
-// in; nothing when the body is no JSON at all, which the validator
-// reports with where its syntax error is.
+// in, or where the syntax error is in a body that is no JSON at all.
 func refused(body []byte, err error) (problem.Problem, bool) {
 	if errors.Is(err, errTooDeep) {
 		return problem.InvalidBody(err.Error()), true
 	}
 	se, ok := errors.AsType[*jsontext.SyntacticError](err)
 	if !ok {
-		return problem.Problem{}, false // the body ends early: a syntax error
+		return syntaxError(body), true // the body ends early
 	}
 	pointer := "#" + string(se.JSONPointer)
 	if errors.Is(err, jsontext.ErrDuplicateName) {
 		return problem.InvalidBody(fmt.Sprintf("the member %s appears more than once", pointer)), true
 	}
 	if readFirstValue(body, jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)) != nil {
-		return problem.Problem{}, false // a syntax error
+		return syntaxError(body), true
 	}
 	// Issue 15, finding 3: the value reads once its text may be mangled,
 	// so its text is what is wrong. The words are ours: jsontext's quote
@@ -188,4 +181,11 @@ func refused(body []byte, err error) (problem.Problem, bool) {
 	p := problem.InvalidBody(fmt.Sprintf("the request body %s (at byte %d)", why, se.ByteOffset))
 	p.Errors = []problem.Field{{Pointer: pointer, Detail: why}}
 	return p, true
+}
+
+// syntaxError is the 400 for a body that is no JSON, in encoding/json's
+// words, which name the offending character and where it is and nothing
+// else of the body.
+func syntaxError(body []byte) problem.Problem {
+	return invalidJSON(json.Unmarshal(body, new(any)))
 }

@@ -7,8 +7,6 @@
 //	config     reading the configuration from the environment
 //	client     building a DynamoDB client as src/app builds it (the bare
 //	           handler's own, which builds it the same way)
-//	validator  building the request validator: the request side of
-//	           api.yaml and kin-openapi's validation middleware over it
 //	function   building the whole function, app.New, all of the above
 //	           included
 //
@@ -20,20 +18,17 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"time"
 
-	"github.com/go-sam-blueprint/orders/src/api"
 	"github.com/go-sam-blueprint/orders/src/app"
 	"github.com/go-sam-blueprint/orders/src/platform/config"
-	"github.com/go-sam-blueprint/orders/src/platform/httpguard"
 	"github.com/go-sam-blueprint/orders/tests/bench/bare"
 )
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: coldsteps config|client|validator|function")
+		fmt.Fprintln(os.Stderr, "usage: coldsteps config|client|function")
 		os.Exit(2)
 	}
 	d, err := step(os.Args[1])
@@ -59,21 +54,10 @@ func step(name string) (time.Duration, error) {
 		_, err = config.Load()
 	case "client":
 		_ = bare.FromEnv()
-	case "validator":
-		err = validator()
 	case "function":
 		_, err = app.New(context.Background(), cfg, io.Discard)
 	default:
 		return 0, fmt.Errorf("no step %q", name)
 	}
 	return time.Since(start), err
-}
-
-func validator() error {
-	spec, err := api.RequestSpec()
-	if err != nil {
-		return err
-	}
-	_ = httpguard.Validate(spec)(http.NotFoundHandler())
-	return nil
 }
