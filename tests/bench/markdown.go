@@ -109,7 +109,7 @@ const method = `
   range. The start-up is exec to the bootstrap's first GET of
   ` + "`/next`" + ` (Lambda's init phase), the first invocation the rest; the
   table above says where each goes.
-- **Handler overhead**: creates through the whole function (validation,
+- **Handler overhead**: creates through the whole function (routes, strict decoding,
   logs, metrics, idempotency, the X-Ray trace id) with DynamoDB answered in
   process by ` + "`src/orders/dynamo/dynamotest`" + `, so that the SDK's own request
   building, signing and parsing run; each invocation timed on its own.

@@ -35,9 +35,15 @@ func Assets() fs.FS {
 	return sub
 }
 
-// Tag marks the operations that serve the docs; they are left out of the
-// spec that the docs show.
-const Tag = "docs"
+// Tags of the operations that are left out of the spec that the docs
+// show: they are no part of the API's contract with its clients, and
+// oapi-codegen.yaml leaves them out of the generated code too.
+const (
+	// Tag marks the operations that serve the docs.
+	Tag = "docs"
+	// PreflightTag marks the CORS preflights, which API Gateway answers.
+	PreflightTag = "cors"
+)
 
 // Handler serves the docs for spec from assets.
 type Handler struct {
@@ -47,7 +53,7 @@ type Handler struct {
 	page   []byte // the UI's page; nil when the assets lack Swagger UI
 }
 
-// New returns a Handler. The spec's operations tagged docs, and the
+// New returns a Handler. The spec's operations tagged docs or cors, and the
 // x-amazon-apigateway extensions (how API Gateway routes requests), are
 // left out of what it serves: they are no part of the API's contract.
 func New(spec *openapi3.T, assets fs.FS) (*Handler, error) {
@@ -161,7 +167,7 @@ func public(spec *openapi3.T) *openapi3.T {
 		stripAWS(item.Extensions)
 		keep := false
 		for method, op := range item.Operations() {
-			if slices.Contains(op.Tags, Tag) {
+			if slices.Contains(op.Tags, Tag) || slices.Contains(op.Tags, PreflightTag) {
 				item.SetOperation(method, nil)
 				continue
 			}
