@@ -141,6 +141,11 @@ var rules = []rule{
 		forbidden: anyOf(under("src/local"), prefixed("github.com/stretchr/testify", "github.com/aws/aws-sdk-go-v2/config")),
 		why:       "what Lambda runs links no local tool, no test library, and not the SDK's config package (config.AWS says why)",
 	},
+	{
+		name: "orders function", from: is("src/cmd/orders"), linked: true,
+		forbidden: anyOf(under("src/api/openapi"), prefixed("github.com/getkin/kin-openapi", "github.com/santhosh-tekuri/jsonschema", "github.com/oapi-codegen/nethttp-middleware")),
+		why:       "the orders function keeps the spec with generated types and the domain's rules, and links no OpenAPI library: its package initialization was most of the cold path (docs/performance.md)",
+	},
 }
 
 // violations lists what breaks the rules, one line each.
@@ -202,6 +207,7 @@ func TestRulesCatchViolations(t *testing.T) {
 		{ImportPath: module + "src/cmd/orders", Deps: []string{"github.com/aws/aws-sdk-go-v2/config"}},
 		{ImportPath: module + "src/orders/deployhook", Imports: []string{module + "src/app"}},
 		{ImportPath: module + "src/cmd/hook", Deps: []string{"github.com/stretchr/testify/assert"}},
+		{ImportPath: module + "src/cmd/orders", Deps: []string{"github.com/getkin/kin-openapi/openapi3"}},
 	}
 	for _, p := range bad {
 		assert.Len(t, violations([]pkg{p}), 1, "%s: %v", p.ImportPath, p)
@@ -210,6 +216,7 @@ func TestRulesCatchViolations(t *testing.T) {
 		{ImportPath: module + "src/orders", Imports: []string{module + "src/platform/metrics"}},
 		{ImportPath: module + "src/cmd/local", Imports: []string{module + "src/local/gateway"}},
 		{ImportPath: module + "src/orders/deployhook", Imports: []string{module + "src/api", "github.com/aws/aws-sdk-go-v2/service/lambda"}},
+		{ImportPath: module + "src/cmd/docs", Deps: []string{"github.com/getkin/kin-openapi/openapi3"}},
 		{ImportPath: module + "tests/integration", Imports: []string{module + "src/local/motoserver", module + "src/orders/orderstest"}},
 	}
 	assert.Empty(t, violations(fine))
