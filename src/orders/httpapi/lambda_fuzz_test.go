@@ -226,7 +226,8 @@ func FuzzLambda(f *testing.F) {
 		require.GreaterOrEqual(t, resp.StatusCode, 200, resp.Body)
 		if resp.StatusCode >= 400 {
 			require.False(t, resp.IsBase64Encoded, "a problem is text")
-			if method == http.MethodHead && resp.Body == "" {
+			// The adapter reads the method in capitals, as API Gateway sends it.
+			if strings.EqualFold(method, http.MethodHead) && resp.Body == "" {
 				return // the GET's problem, without its body
 			}
 			unnamed := requireProblem(t, resp.StatusCode, resp.MultiValueHeaders["Content-Type"], resp.Body, "event %+v", event)
