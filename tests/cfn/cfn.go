@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -256,4 +257,30 @@ func (t *Template) lookup(v any) (string, bool) {
 // Keys returns the keys of m, sorted.
 func Keys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
+}
+
+// integrationAlias finds the resource an integration's uri names after the
+// transform, which resolves <Function>.Alias to the alias' logical id.
+var integrationAlias = regexp.MustCompile(`functions/\$\{(\w+)\}/invocations`)
+
+// Integrated returns the function whose alias the API operation
+// operationID invokes, in the OrdersApi's body.
+func (t *Template) Integrated(operationID string) (string, error) {
+	paths, _ := Path(t.Resources["OrdersApi"].Properties, "Body", "paths").(map[string]any)
+	for _, item := range paths {
+		ops, _ := item.(map[string]any)
+		for _, op := range ops {
+			if Path(op, "operationId") != operationID {
+				continue
+			}
+			uri, _ := t.Sub(Path(op, "x-amazon-apigateway-integration", "uri"))
+			m := integrationAlias.FindStringSubmatch(uri)
+			if len(m) != 2 || t.Resources[m[1]] == nil || t.Resources[m[1]].Type != "AWS::Lambda::Alias" {
+				return "", fmt.Errorf("%s invokes no alias of the template: %q", operationID, uri)
+			}
+			fn, _ := Ref(t.Resources[m[1]].Properties["FunctionName"])
+			return fn, nil
+		}
+	}
+	return "", fmt.Errorf("no operation %s", operationID)
 }

@@ -1,8 +1,10 @@
 package cfn
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Holds evaluates the template's condition name as CloudFormation would
@@ -75,10 +77,16 @@ func (t *Template) holds(v any, params map[string]string, seen map[string]bool) 
 	return false, nil
 }
 
-// value is an operand of Fn::Equals: a literal, or a parameter's value.
+// value is an operand of Fn::Equals: a literal, a parameter's value, or
+// an Fn::Join of a list parameter (a CommaDelimitedList's items).
 func (t *Template) value(v any, params map[string]string) (string, error) {
 	if s, ok := v.(string); ok {
 		return s, nil
+	}
+	if join, ok := Path(v, "Fn::Join").([]any); ok && len(join) == 2 {
+		sep, _ := join[0].(string)
+		list, err := t.value(join[1], params)
+		return strings.ReplaceAll(list, ",", sep), err
 	}
 	name, ok := Ref(v)
 	if !ok {
@@ -92,4 +100,87 @@ func (t *Template) value(v any, params map[string]string) (string, error) {
 		return "", fmt.Errorf("parameter %s has no string default", name)
 	}
 	return def, nil
+}
+
+// Deciding returns the template as CloudFormation deploys it for a stack
+// with these parameter values (the defaults standing for the others), as
+// far as the named conditions decide: the resources and outputs under one
+// that does not hold are left out, and each Fn::If on one is replaced by
+// its branch, an AWS::NoValue branch by nothing. Other conditions stay as
+// they are, for their own tests.
+func (t *Template) Deciding(params map[string]string, conditions ...string) (*Template, error) {
+	decided := map[string]bool{}
+	for _, name := range conditions {
+		h, err := t.Holds(name, params)
+		if err != nil {
+			return nil, err
+		}
+		decided[name] = h
+	}
+	raw, err := json.Marshal(t)
+	if err != nil {
+		return nil, fmt.Errorf("cfn: marshal the template: %w", err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("cfn: unmarshal the template: %w", err)
+	}
+	for _, section := range []string{"Resources", "Outputs"} {
+		entries, _ := doc[section].(map[string]any)
+		for id, entry := range entries {
+			cond, _ := Path(entry, "Condition").(string)
+			if h, ok := decided[cond]; ok && !h {
+				delete(entries, id)
+			} else if ok {
+				delete(entry.(map[string]any), "Condition")
+			}
+		}
+	}
+	resolved, _ := decide(doc, decided)
+	raw, err = json.Marshal(resolved)
+	if err != nil {
+		return nil, fmt.Errorf("cfn: marshal the decided template: %w", err)
+	}
+	var out Template
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("cfn: unmarshal the decided template: %w", err)
+	}
+	return &out, nil
+}
+
+// decide replaces the Fn::Ifs on decided conditions in v by their branch;
+// keep is false where that branch is AWS::NoValue.
+func decide(v any, decided map[string]bool) (_ any, keep bool) {
+	switch v := v.(type) {
+	case map[string]any:
+		if cond, yes, no, ok := If(v); ok {
+			if h, ok := decided[cond]; ok {
+				branch := no
+				if h {
+					branch = yes
+				}
+				if ref, _ := Ref(branch); ref == "AWS::NoValue" {
+					return nil, false
+				}
+				return decide(branch, decided)
+			}
+		}
+		for k, inner := range v {
+			if d, keep := decide(inner, decided); keep {
+				v[k] = d
+			} else {
+				delete(v, k)
+			}
+		}
+		return v, true
+	case []any:
+		out := make([]any, 0, len(v))
+		for _, inner := range v {
+			if d, keep := decide(inner, decided); keep {
+				out = append(out, d)
+			}
+		}
+		return out, true
+	}
+	return v, true
 }

@@ -4,21 +4,28 @@
 package infrastructure
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
 	"github.com/go-sam-blueprint/orders/tests/cfn"
 	"github.com/go-sam-blueprint/orders/tests/repo"
 )
 
-// tmpl is the transformed project template.
-var tmpl *cfn.Template
+// tmpl is the transformed project template, with the list function on
+// standard Lambda, as the parameters' defaults deploy it; managed is the
+// same with the list on Lambda Managed Instances (managedParams).
+var tmpl, managed *cfn.Template
+
+// managedParams run the list function on Lambda Managed Instances.
+var managedParams = map[string]string{
+	"ListOrdersSubnetIds":     "subnet-0a1b2c3d,subnet-4e5f6a7b",
+	"ListOrdersVpcId":         "vpc-0123abcd",
+	"ListOrdersRouteTableIds": "rtb-0a1b2c3d",
+}
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -31,33 +38,51 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	if tmpl, err = cfn.Transform(filepath.Join(repo.Root(), "template.yaml"), dir); err != nil {
+	all, err := cfn.Transform(filepath.Join(repo.Root(), "template.yaml"), dir)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	if functions, err = ordersFunctions(); err != nil {
+	if tmpl, err = all.Deciding(nil, "ListOnManagedInstances"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if managed, err = all.Deciding(managedParams, "ListOnManagedInstances"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if functions, err = ordersFunctions(tmpl); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return m.Run()
 }
 
-// ordersFunctions lists the functions that api.yaml's operations, but for
-// the docs', integrate.
-func ordersFunctions() ([]string, error) {
-	spec, err := openapi3.NewLoader().LoadFromFile(filepath.Join(repo.Root(), "api.yaml"))
-	if err != nil {
-		return nil, fmt.Errorf("load api.yaml: %w", err)
+// ordersFunctions lists the functions that the API's operations, but for
+// the docs', integrate in t: the aliases their integrations call.
+func ordersFunctions(t *cfn.Template) ([]string, error) {
+	paths, ok := cfn.Path(t.Resources["OrdersApi"].Properties, "Body", "paths").(map[string]any)
+	if !ok {
+		return nil, errors.New("the API has no body")
 	}
 	var out []string
-	for _, item := range spec.Paths.Map() {
-		for _, op := range item.Operations() {
-			raw, err := json.Marshal(op.Extensions["x-amazon-apigateway-integration"])
-			if err != nil {
-				return nil, err
+	for _, item := range paths {
+		ops, _ := item.(map[string]any)
+		for _, op := range ops {
+			if tags := cfn.List(cfn.Path(op, "tags")); slices.Contains(tags, any("docs")) {
+				continue
 			}
-			if m := integrationFunction.FindSubmatch(raw); m != nil && !slices.Contains(op.Tags, "docs") && !slices.Contains(out, string(m[1])) {
-				out = append(out, string(m[1]))
+			uri, _ := t.Sub(cfn.Path(op, "x-amazon-apigateway-integration", "uri"))
+			m := integrationResource.FindStringSubmatch(uri)
+			if m == nil {
+				continue
+			}
+			fn, ok := aliasedIn(t, m[1])
+			if !ok {
+				return nil, fmt.Errorf("%s is no live alias", m[1])
+			}
+			if !slices.Contains(out, fn) {
+				out = append(out, fn)
 			}
 		}
 	}

@@ -36,10 +36,6 @@ func functionOf(op *openapi3.Operation) string {
 // other than the docs' integrate; DocsFunction serves the docs.
 var functions []string
 
-// integrationFunction finds the function whose alias an integration's uri
-// names in api.yaml: functions/${CreateOrderFunction.Alias}/invocations.
-var integrationFunction = regexp.MustCompile(`functions/\$\{(\w+)\.Alias\}/invocations`)
-
 // integrationResource finds the resource an integration's uri names after
 // the transform, which resolves <Function>.Alias to the alias' logical id:
 // functions/${CreateOrderFunctionAliaslive}/invocations.
@@ -52,7 +48,12 @@ const liveAlias = "live"
 // aliased returns the function that id, an alias of the template, points
 // at: ok only for an alias named live.
 func aliased(id string) (fn string, ok bool) {
-	r := tmpl.Resources[id]
+	return aliasedIn(tmpl, id)
+}
+
+// aliasedIn is aliased, in template t.
+func aliasedIn(t *cfn.Template, id string) (fn string, ok bool) {
+	r := t.Resources[id]
 	if r == nil || r.Type != "AWS::Lambda::Alias" || r.Properties["Name"] != liveAlias {
 		return "", false
 	}

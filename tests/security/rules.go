@@ -51,6 +51,10 @@ var AllowedManagedPolicies = []string{
 // invoke the functions named CodeDeployHook_*.
 var ServiceRolePolicies = map[string]string{
 	"service-role/AWSCodeDeployRoleForLambda": "codedeploy.amazonaws.com",
+	// SAM gives a capacity provider's operator role this one: Lambda
+	// launches and manages the Managed Instances in the stack's subnets
+	// with it (the list function's, opt-in: docs/deployment.md).
+	"AWSLambdaManagedEC2ResourceOperator": "lambda.amazonaws.com",
 }
 
 // AllowedRuntimes are the Lambda runtimes functions may use: the Go
@@ -104,7 +108,7 @@ var Rules = []Rule{
 	// ---------------------------------------------------------------- IAM
 	{"IAM1", "Identity policies allow no wildcard actions (\"*\", \"service:*\", or NotAction): each role may do only what its code does.", checkWildcardActions},
 	{"IAM2", "Identity policies allow no Resource \"*\" (or NotResource): each permission names the resources it is for.", checkWildcardResources},
-	{"IAM3", "Principals attach only allowlisted AWS managed policies (Lambda basic execution, X-Ray write; CodeDeploy's for Lambda on the role only CodeDeploy assumes): managed policies are broad and change under us.", checkManagedPolicies},
+	{"IAM3", "Principals attach only allowlisted AWS managed policies (Lambda basic execution, X-Ray write; CodeDeploy's for Lambda on the role only CodeDeploy assumes, the Managed Instances operator's on a role only Lambda assumes): managed policies are broad and change under us.", checkManagedPolicies},
 	{"IAM4", "Role trust policies let only AWS services assume the role: no account, user or \"*\" can take a service's permissions.", checkTrustPolicies},
 	{"IAM5", "Every Lambda function has a role of its own from this template: permissions stay per operation, never pooled.", checkRolePerFunction},
 	{"IAM6", "No identity policy allows dynamodb:Scan (by name or wildcard): a scan reads every caller's orders; listing queries the owner index.", checkNoScan},
@@ -133,7 +137,7 @@ var Rules = []Rule{
 
 	// -------------------------------------------------------- API Gateway
 	{"APIG1", "Every API stage writes access logs (AccessLogSetting with DestinationArn and Format): who called what is recorded.", checkStageAccessLogs},
-	{"APIG2", "No REST API echoes what a client sent: no request validator (its failures are answered from $context.error.validationErrorString, which quotes submitted values, and it checks less than the function, which validates every request against all of api.yaml), and no gateway response template that uses that string.", checkNoEchoingValidation},
+	{"APIG2", "No REST API echoes what a client sent: no request validator (its failures are answered from $context.error.validationErrorString, which quotes submitted values, and it checks less than the function, which holds every request to all of api.yaml), and no gateway response template that uses that string.", checkNoEchoingValidation},
 	{"APIG3", "Every API stage traces with X-Ray (TracingEnabled true).", checkStageTracing},
 	{"APIG4", "Every API stage sets throttling (ThrottlingRateLimit and ThrottlingBurstLimit for /* *): a flood cannot exhaust the functions or the account.", checkStageThrottling},
 	{"APIG5", "Every API stage sets an execution LoggingLevel (ERROR or INFO) for /* * and never DataTraceEnabled: errors are logged, request and response bodies never are.", checkStageExecutionLogging},
@@ -857,22 +861,34 @@ func checkIntegrationsInvokeAliases(t *cfn.Template) []Finding {
 		paths, _ := cfn.Path(r.Properties, "Body", "paths").(map[string]any)
 		for _, p := range slices.Sorted(maps.Keys(paths)) {
 			for _, m := range httpMethods {
-				uri := cfn.Path(paths[p], m, "x-amazon-apigateway-integration", "uri")
-				if uri == nil {
-					continue
-				}
-				text, _ := subString(uri)
-				match := lambdaIntegration.FindStringSubmatch(text)
-				if match == nil {
-					continue // not a Lambda integration
-				}
-				if why := notAnAlias(t, match[1]); why != "" {
-					out = append(out, Finding{id, fmt.Sprintf("%s %s: %s", m, p, why)})
+				// Each branch of an Fn::If: the list's integration depends
+				// on where the stack runs it.
+				for _, uri := range branches(cfn.Path(paths[p], m, "x-amazon-apigateway-integration", "uri")) {
+					text, _ := subString(uri)
+					match := lambdaIntegration.FindStringSubmatch(text)
+					if match == nil {
+						continue // not a Lambda integration
+					}
+					if why := notAnAlias(t, match[1]); why != "" {
+						out = append(out, Finding{id, fmt.Sprintf("%s %s: %s", m, p, why)})
+					}
 				}
 			}
 		}
 	}
 	return out
+}
+
+// branches are the values v may take: both branches of an Fn::If, each
+// its own branches, or v itself; none for nil.
+func branches(v any) []any {
+	if v == nil {
+		return nil
+	}
+	if _, yes, no, ok := cfn.If(v); ok {
+		return append(branches(yes), branches(no)...)
+	}
+	return []any{v}
 }
 
 // notAnAlias says why target, what an integration uri names between

@@ -257,11 +257,16 @@ func (t *Template) evalNamed(name string, seen map[string]bool) (bool, error) {
 	return t.evalCondition(&node, next)
 }
 
-// scalar is the value of a condition's operand: a scalar, or a Ref of a
-// parameter or pseudo parameter.
+// scalar is the value of a condition's operand: a scalar, a Ref of a
+// parameter or pseudo parameter, or an Fn::Join of those or of a list
+// parameter's items.
 func (t *Template) scalar(n *yaml.Node) (string, error) {
 	ref := ""
 	switch {
+	case n.Tag == "!Join":
+		return t.join(n.Content)
+	case n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "Fn::Join":
+		return t.join(n.Content[1].Content)
 	case n.Tag == "!Ref":
 		ref = n.Value
 	case n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "Ref":
@@ -278,4 +283,28 @@ func (t *Template) scalar(n *yaml.Node) (string, error) {
 		return v, nil
 	}
 	return "", fmt.Errorf("the Ref of %s names no parameter", ref)
+}
+
+// join is Fn::Join: its separator, and a list of scalars or a list
+// parameter (a CommaDelimitedList, whose value holds its items).
+func (t *Template) join(args []*yaml.Node) (string, error) {
+	if len(args) != 2 {
+		return "", errors.New("Fn::Join wants a separator and a list")
+	}
+	if args[1].Kind == yaml.SequenceNode {
+		items := make([]string, len(args[1].Content))
+		for i, item := range args[1].Content {
+			v, err := t.scalar(item)
+			if err != nil {
+				return "", err
+			}
+			items[i] = v
+		}
+		return strings.Join(items, args[0].Value), nil
+	}
+	list, err := t.scalar(args[1])
+	if err != nil {
+		return "", err
+	}
+	return strings.ReplaceAll(list, ",", args[0].Value), nil
 }

@@ -15,12 +15,15 @@ const resolveTemplate = `
 Parameters:
   Environment: {Type: String, Default: dev}
   CorsAllowOrigin: {Type: String, Default: ''}
+  Subnets: {Type: CommaDelimitedList, Default: ''}
 Conditions:
   IsProduction: !Equals [!Ref Environment, production]
   HasCors: !Not [!Equals [!Ref CorsAllowOrigin, '']]
   Both: !And [!Condition HasCors, !Condition IsProduction]
   Either: {"Fn::Or": [{"Condition": "HasCors"}, {"Fn::Equals": [{"Ref": "Environment"}, "staging"]}]}
   Loop: !Condition Loop
+  HasSubnets: !Not [!Equals [!Join ['', !Ref Subnets], '']]
+  Joined: {"Fn::Equals": [{"Fn::Join": ["-", [{"Ref": "Environment"}, "x"]]}, "production-x"]}
 Resources: {}
 `
 
@@ -50,21 +53,23 @@ func TestResolve(t *testing.T) {
 	assert.Equal(t, "arn:aws:apigateway:us-east-1:lambda:path/functions/${CreateOrderFunction.Alias}/invocations", got, "resources stay for the stand-ins")
 
 	with := loadTemplate(t, resolveTemplate)
-	overrides, err := sam.ParseParameterOverrides(`CorsAllowOrigin="http://localhost:5173" Environment=production`)
+	overrides, err := sam.ParseParameterOverrides(`CorsAllowOrigin="http://localhost:5173" Environment=production Subnets=subnet-1,subnet-2`)
 	require.NoError(t, err)
 	require.NoError(t, with.SetParameters(overrides))
 	got, err = with.Resolve(params)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"gatewayresponse.header.Access-Control-Allow-Origin": "'http://localhost:5173'", "gatewayresponse.header.X": "'x'"}, got)
 
-	for name, want := range map[string]bool{"IsProduction": true, "HasCors": true, "Both": true, "Either": true} {
+	for name, want := range map[string]bool{"IsProduction": true, "HasCors": true, "Both": true, "Either": true, "HasSubnets": true, "Joined": true} {
 		holds, err := with.Condition(name)
 		require.NoError(t, err, name)
 		assert.Equal(t, want, holds, name)
 	}
-	holds, err := without.Condition("Either")
-	require.NoError(t, err)
-	assert.False(t, holds)
+	for _, name := range []string{"Either", "HasSubnets", "Joined"} {
+		holds, err := without.Condition(name)
+		require.NoError(t, err, name)
+		assert.False(t, holds, name)
+	}
 	_, err = without.Condition("Loop")
 	require.ErrorContains(t, err, "refers to itself")
 	_, err = without.Condition("Nothing")

@@ -309,6 +309,8 @@ func (t *Template) resolveAll(owner string, vars map[string]yaml.Node) (map[stri
 
 func (t *Template) resolve(n *yaml.Node) (string, error) {
 	switch {
+	case n.Tag == "!If" && len(n.Content) == 3:
+		return t.resolveIf(n.Content)
 	case n.Kind == yaml.ScalarNode && n.Tag == "!Ref" && t.isParameter(n.Value):
 		v, _ := t.Parameter(n.Value)
 		return v, nil
@@ -323,6 +325,19 @@ func (t *Template) resolve(n *yaml.Node) (string, error) {
 	default:
 		return "", fmt.Errorf("%s cannot be resolved locally", n.Tag)
 	}
+}
+
+// resolveIf resolves the branch of an !If that the stack's parameters
+// choose.
+func (t *Template) resolveIf(args []*yaml.Node) (string, error) {
+	holds, err := t.Condition(args[0].Value)
+	if err != nil {
+		return "", err
+	}
+	if holds {
+		return t.resolve(args[1])
+	}
+	return t.resolve(args[2])
 }
 
 func (t *Template) isParameter(name string) bool {

@@ -46,6 +46,12 @@ func TestProjectTemplate(t *testing.T) {
 	assert.NotEmpty(t, env["SERVICE_NAME"])
 	assert.Equal(t, "JSON", env["AWS_LAMBDA_LOG_FORMAT"])
 	assert.Equal(t, "INFO", env["AWS_LAMBDA_LOG_LEVEL"])
+	// An Fn::If takes the branch the parameters choose.
+	assert.Equal(t, "ListOrdersFunction", env["LIST_ORDERS_VERSION"])
+	require.NoError(t, tmpl.SetParameters(map[string]string{"ListOrdersSubnetIds": "subnet-1,subnet-2"}))
+	env, err = tmpl.Environment()
+	require.NoError(t, err)
+	assert.Equal(t, "ListOrdersManagedFunction", env["LIST_ORDERS_VERSION"])
 }
 
 func TestTables(t *testing.T) {
