@@ -1,14 +1,19 @@
 package infrastructure
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 
 	"github.com/go-sam-blueprint/orders/tests/cfn"
+	"github.com/go-sam-blueprint/orders/tests/repo"
 )
 
 // managedOnly are the resources a stack has exactly when it runs the list
@@ -110,4 +115,23 @@ func TestListOnManagedInstances(t *testing.T) {
 		assert.EqualValues(t, 443, cfn.Path(rule, "FromPort"), "HTTPS only")
 		assert.EqualValues(t, 443, cfn.Path(rule, "ToPort"), "HTTPS only")
 	}
+}
+
+// api.yaml's integrations and gateway responses depend on parameters
+// through Fn::If, which SAM hashes unresolved into the deployment's logical
+// id: a stack update that changes only a parameter would change the API
+// and never redeploy it to the stage (SAM issue 914). The API deploys on
+// every update instead.
+func TestParameterDependentAPIAlwaysDeploys(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(filepath.Join(repo.Root(), "template.yaml"))
+	require.NoError(t, err)
+	var doc struct {
+		Resources map[string]any `yaml:"Resources"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &doc))
+	body, err := json.Marshal(cfn.Path(tmpl.Resources["OrdersApi"].Properties, "Body"))
+	require.NoError(t, err)
+	require.Contains(t, string(body), `"Fn::If"`, "the body depends on parameters")
+	assert.Equal(t, true, cfn.Path(doc.Resources["OrdersApi"], "Properties", "AlwaysDeploy"), "OrdersApi: AlwaysDeploy")
 }
