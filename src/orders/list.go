@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/go-sam-blueprint/orders/src/platform/metrics"
 	"github.com/go-sam-blueprint/orders/src/platform/tracing"
@@ -15,8 +16,8 @@ const (
 	DefaultPageSize = 10
 	// MaxPageSize bounds a page: a listing is read page by page.
 	MaxPageSize = 100
-	// MaxPageTokenLength bounds a page token, in bytes: the store issues
-	// far shorter ones, and a longer one is not read.
+	// MaxPageTokenLength bounds a page token, in characters: the store
+	// issues far shorter ones, and a longer one is not read.
 	MaxPageTokenLength = 1024
 )
 
@@ -46,7 +47,7 @@ func (s *Service) List(ctx context.Context, owner Owner, req PageRequest) (p Pag
 	if size < 1 || size > MaxPageSize {
 		invalid.add(FieldPageSize, fmt.Sprintf("must be from 1 to %d", MaxPageSize))
 	}
-	if len(req.Token) > MaxPageTokenLength {
+	if utf8.RuneCountInString(req.Token) > MaxPageTokenLength {
 		invalid.add(FieldPageToken, fmt.Sprintf("must be 1 to %d characters long", MaxPageTokenLength))
 	}
 	if err := invalid.orNil(); err != nil {

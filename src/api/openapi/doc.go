@@ -3,10 +3,10 @@
 // authorizer and request validators from it, the pre-traffic hook and the
 // tests hold answers to it.
 //
-// The orders function does not import it, nor kin-openapi: API Gateway
-// validates every request against the spec before the function runs, and
-// the function's cold start is the shorter by the package initialization
-// kin-openapi brings (docs/performance.md).
+// The orders function does not import it, nor kin-openapi: it keeps the
+// spec with the generated types and the domain's rules, which a fuzz test
+// holds to kin-openapi's verdicts, and its cold start is the shorter by the
+// package initialization kin-openapi brings (docs/performance.md).
 //
 // openapi.json is written from api.yaml by make generate; do not edit it.
 package openapi

@@ -122,12 +122,17 @@ var mustBe = map[string]string{
 	"limit":   "must be an integer",
 }
 
-// unboundParam names the parameter that the generated binding refused.
-func unboundParam(err error) problem.Field {
+// unboundParam names the parameter of r that the generated binding
+// refused. A query parameter sent twice is refused too: the spec gives it
+// one value, and which of the two the client meant is a guess.
+func unboundParam(r *http.Request, err error) problem.Field {
 	if e, ok := errors.AsType[*api.TooManyValuesForParamError](err); ok {
 		return problem.Field{Parameter: e.ParamName, Detail: "must be sent once"}
 	}
 	if e, ok := errors.AsType[*api.InvalidParamFormatError](err); ok {
+		if len(r.URL.Query()[e.ParamName]) > 1 {
+			return problem.Field{Parameter: e.ParamName, Detail: "must be sent once"}
+		}
 		return problem.Field{Parameter: e.ParamName, Detail: cmp.Or(mustBe[e.ParamName], "is not valid")}
 	}
 	if e, ok := errors.AsType[*api.UnmarshalingParamError](err); ok {

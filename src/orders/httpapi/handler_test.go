@@ -244,6 +244,11 @@ func TestInvalidParameters(t *testing.T) {
 	}{
 		{"order id not a uuid", http.MethodGet, "/api/orders/abc", map[string]string{"orderId": "must be a UUID"}},
 		{"delete id not a uuid", http.MethodDelete, "/api/orders/12345", map[string]string{"orderId": "must be a UUID"}},
+		// uuid.Parse reads these; the spec's format does not.
+		{"order id without hyphens", http.MethodGet, "/api/orders/" + strings.ReplaceAll(knownID, "-", ""), map[string]string{"orderId": "must be a UUID"}},
+		{"order id in braces", http.MethodGet, "/api/orders/%7B" + knownID + "%7D", map[string]string{"orderId": "must be a UUID"}},
+		{"order id as a URN", http.MethodDelete, "/api/orders/urn:uuid:" + knownID, map[string]string{"orderId": "must be a UUID"}},
+		{"limit twice", http.MethodGet, "/api/orders?limit=1&limit=2", map[string]string{"limit": "must be sent once"}},
 		{"limit zero", http.MethodGet, "/api/orders?limit=0", map[string]string{"limit": "must be from 1 to 100"}},
 		{"limit too big", http.MethodGet, "/api/orders?limit=101", map[string]string{"limit": "must be from 1 to 100"}},
 		{"limit not a number", http.MethodGet, "/api/orders?limit=ten", map[string]string{"limit": "must be an integer"}},

@@ -6,11 +6,12 @@
 //
 // Every request passes the platform's guards first (HEAD answered as GET,
 // bounded JSON bodies, routes, bodies decoded strictly into the spec's
-// types, security headers) and is logged once. The spec's schemas are
-// checked by API Gateway before the function runs, and by the local
-// gateway under make run; the domain keeps the rules of its own that they
-// state (docs/validation-and-errors.md). The function links no OpenAPI
-// library: its cold start is the shorter for it (docs/performance.md).
+// types, security headers) and is logged once. No validator runs, at the
+// edge or here: the generated routes, parameter types and body types carry
+// the spec's shapes, the domain keeps the rules the spec states, and a
+// fuzz test holds the verdicts to a validator's on the whole spec
+// (docs/validation-and-errors.md). The function links no OpenAPI library:
+// its cold start is the shorter for it (docs/performance.md).
 package httpapi
 
 import (
@@ -18,6 +19,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+
+	"github.com/google/uuid"
 
 	"github.com/go-sam-blueprint/orders/src/api"
 	"github.com/go-sam-blueprint/orders/src/platform/httpguard"
@@ -55,11 +58,11 @@ func New(svc Service, log *slog.Logger) (http.Handler, error) {
 		// Bodies are looked at once the route is known: a request that
 		// matches none is a 404 or 405 whatever it carries. The last
 		// middleware runs first.
-		Middlewares: []api.MiddlewareFunc{httpguard.StrictBodies(bodies), httpguard.JSONBodies(MaxBodyBytes)},
+		Middlewares: []api.MiddlewareFunc{httpguard.StrictBodies(bodies), httpguard.JSONBodies(MaxBodyBytes), canonicalIDs},
 		// A parameter that does not bind to its type: an order id that
 		// is no UUID, a limit that is no integer, a header sent twice.
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			problem.Write(r.Context(), w, problem.Validation([]problem.Field{unboundParam(err)}))
+			problem.Write(r.Context(), w, problem.Validation([]problem.Field{unboundParam(r, err)}))
 		},
 	})
 	guarded := httpguard.SecureHeaders(httpguard.HeadAsGet(httpguard.Routes(mux)))
@@ -71,6 +74,20 @@ func New(svc Service, log *slog.Logger) (http.Handler, error) {
 // the spec: an operation added with a body and left out here fails it.
 var bodies = map[string]func() any{
 	"POST /api/orders": func() any { return new(api.CreateOrderJSONRequestBody) },
+}
+
+// canonicalIDs refuses an order id that the generated binding takes but
+// the spec's format (uuid) does not: uuid.Parse also reads an id without
+// its hyphens, in braces or after urn:uuid:, none of which is the
+// 36-character form (RFC 9562, section 4) that the API issues.
+func canonicalIDs(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := r.PathValue("orderId"); id != "" && len(id) != len(uuid.Nil.String()) {
+			problem.Write(r.Context(), w, problem.Validation([]problem.Field{{Parameter: "orderId", Detail: mustBe["orderId"]}}))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // noteOperation names the operation on the request's log line.

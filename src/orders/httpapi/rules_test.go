@@ -60,7 +60,7 @@ func deref[T any](t *testing.T, p *T) T {
 }
 
 // The function decodes every operation's body strictly into its generated
-// type (the spec's schemas are the edge's to check): a member that the
+// type (the domain keeps the rest of the schema's rules): a member that the
 // schema does not have is refused, whichever operation it is sent to. An
 // operation added with a body, and left out of httpapi's list, fails here.
 func TestEveryBodyIsDecodedStrictly(t *testing.T) {

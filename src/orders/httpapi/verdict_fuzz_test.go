@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -26,9 +27,10 @@ import (
 // rules, which api.yaml states. This holds that to the spec itself: for
 // any request, the function refuses it if and only if kin-openapi,
 // validating against the whole of api.yaml, does. The function is
-// stricter on purpose in one way only: JSON that encoding/json would read
+// stricter on purpose in two ways only: JSON that encoding/json would read
 // leniently (invalid UTF-8, a lone surrogate, a member twice, a whole
-// number written 1.0 or 1e2) is refused (docs/validation-and-errors.md).
+// number written 1.0 or 1e2) is refused, and so is a query parameter sent
+// twice, of which kin-openapi reads the first (docs/validation-and-errors.md).
 func FuzzVerdictsAgreeWithTheSpec(f *testing.F) {
 	const id = "/api/orders/" + knownID
 	for _, seed := range []struct{ method, target, key, body string }{
@@ -65,6 +67,16 @@ func FuzzVerdictsAgreeWithTheSpec(f *testing.F) {
 		{"DELETE", "/api/orders/12345", "", ``},
 		{"PUT", "/api/orders", "", ``},
 		{"GET", "/api/customers", "", ``},
+		{"GET", "/api/orders/" + strings.ReplaceAll(knownID, "-", ""), "", ``},
+		{"GET", "/api/orders/%7B" + knownID + "%7D", "", ``},
+		{"DELETE", "/api/orders/urn:uuid:" + knownID, "", ``},
+		{"GET", "/api/ord%65rs", "", ``},
+		{"GET", "/api/orders/" + knownID[:8] + "%2D" + knownID[9:], "", ``},
+		{"GET", "/api/orders?limit=1&limit=2", "", ``},
+		{"GET", "/api/orders?next_token=" + strings.Repeat("%C3%A9", 600), "", ``},
+		{"GET", "/api/orders?next_token=" + strings.Repeat("%C3%A9", 1025), "", ``},
+		{"POST", "/api/orders", strings.Repeat("é", 200), `{"customer_name":"Ada","order_item_count":3}`},
+		{"POST", "/api/orders", strings.Repeat("é", 256), `{"customer_name":"Ada","order_item_count":3}`},
 	} {
 		f.Add(seed.method, seed.target, seed.key, seed.body)
 	}
@@ -84,7 +96,9 @@ func FuzzVerdictsAgreeWithTheSpec(f *testing.F) {
 	f.Fuzz(func(t *testing.T, method, target, key, body string) {
 		newRequest := func() *http.Request {
 			req, err := http.NewRequestWithContext(caller.NewContext(context.Background(), claimsOf(orderstest.Alice)), method, target, strings.NewReader(body))
-			if err != nil || !strings.HasPrefix(req.URL.Path, "/") || req.URL.RawPath != "" || key != strings.TrimSpace(key) || strings.ContainsAny(key, "\r\n\x00") {
+			// A request line carries its target as sent: one that would need
+			// escaping first (a space, a byte over 0x7f) is not one.
+			if err != nil || !strings.HasPrefix(req.URL.Path, "/") || req.URL.RequestURI() != target || key != strings.TrimSpace(key) || strings.ContainsAny(key, "\r\n\x00") {
 				t.Skip("not a request a client can send")
 			}
 			if body != "" {
@@ -95,7 +109,15 @@ func FuzzVerdictsAgreeWithTheSpec(f *testing.F) {
 			}
 			return req
 		}
-		want := specVerdict(t, router, newRequest())
+		if strings.Contains(strings.ToLower(target), "%2f") {
+			t.Skip("an escaped slash: routers disagree on it, and API Gateway's is not documented")
+		}
+		// The spec's router matches the path as sent; the function's, as
+		// RFC 3986 has it, with escaped unreserved characters unescaped
+		// (/api/ord%65rs is /api/orders). Both are given the latter.
+		specRequest := newRequest()
+		specRequest.URL.RawPath = ""
+		want := specVerdict(t, router, specRequest)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, newRequest())
 		got := rec.Code
@@ -108,7 +130,7 @@ func FuzzVerdictsAgreeWithTheSpec(f *testing.F) {
 		case http.StatusBadRequest:
 			require.True(t, refused, "the spec refuses it; the function answered %d %s", got, rec.Body)
 		default:
-			if refused && stricterOnPurpose(body) {
+			if refused && stricterOnPurpose(target, body) {
 				return
 			}
 			require.False(t, refused, "the spec accepts it; the function refused it: %s", rec.Body)
@@ -141,10 +163,23 @@ func specVerdict(t *testing.T, router routers.Router, req *http.Request) int {
 // wholeWithFraction finds a number written with a fraction or an exponent.
 var wholeWithFraction = regexp.MustCompile(`\d[.eE]`)
 
-// stricterOnPurpose reports whether body is JSON that the function refuses
-// although JSON Schema would take it.
-func stricterOnPurpose(body string) bool {
-	return !jsontext.Value(body).IsValid() || wholeWithFraction.MatchString(body)
+// stricterOnPurpose reports whether the function refuses the request on
+// purpose although the spec takes it: a body that is JSON only to a
+// lenient reader, or a query parameter sent twice.
+func stricterOnPurpose(target, body string) bool {
+	if body != "" && (!jsontext.Value(body).IsValid() || wholeWithFraction.MatchString(body)) {
+		return true
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return false
+	}
+	for _, values := range u.Query() {
+		if len(values) > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 func init() {

@@ -10,8 +10,9 @@ import (
 // Routes serves the requests that match one of mux's routes, and answers
 // the others with a problem: 404 for a path that none has, 405 with Allow
 // for a method that the path's routes lack. A path that is not in clean
-// form (a trailing slash, //, a dot segment) is a 404, as API Gateway
-// answers it, never the redirect that ServeMux would make of it.
+// form (a trailing slash, //, a dot segment) is a 404, never the redirect
+// that ServeMux would make of it. An escaped unreserved character is the
+// character (RFC 3986, section 6.2.2.2): /api/ord%65rs is /api/orders.
 func Routes(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		escaped := r.URL.EscapedPath()
