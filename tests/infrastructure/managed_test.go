@@ -21,7 +21,7 @@ import (
 var managedOnly = []string{
 	"ListOrdersCapacityProvider", "ListOrdersCapacityProviderOperatorRole",
 	"ListOrdersManagedFunction", "ListOrdersManagedLogGroup", "ListOrdersManagedPermission",
-	"ListOrdersManagedErrorsAlarm", "ListOrdersManagedDurationAlarm",
+	"ListOrdersManagedErrorsAlarm", "ListOrdersManagedDurationAlarm", "ListOrdersManagedThrottlesAlarm",
 	"ListOrdersManagedFunctionDeploymentGroup",
 	"ManagedInstancesSecurityGroup", "ManagedInstancesEndpointSecurityGroup",
 	"DynamoDBGatewayEndpoint", "logsInterfaceEndpoint", "xrayInterfaceEndpoint",

@@ -37,7 +37,7 @@ func (o operation) step(n int, what string) string {
 	return fmt.Sprintf("%s: README \"Add an endpoint\", step %d: %s", o, n, what)
 }
 
-func operations(t *testing.T) []operation {
+func operations(t *testing.T, c *cfn.Template) []operation {
 	t.Helper()
 	spec := loadSpec(t)
 	var out []operation
@@ -49,10 +49,10 @@ func operations(t *testing.T) []operation {
 			o := operation{method: method, path: path, op: op}
 			// The function the deployed API calls: api.yaml's uri as the
 			// template resolves it (the list's depends on the stack).
-			integration := cfn.Path(tmpl.Resources["OrdersApi"].Properties, "Body", "paths", path, strings.ToLower(method), "x-amazon-apigateway-integration")
-			if uri, ok := tmpl.Sub(cfn.Path(integration, "uri")); ok {
+			integration := cfn.Path(c.Resources["OrdersApi"].Properties, "Body", "paths", path, strings.ToLower(method), "x-amazon-apigateway-integration")
+			if uri, ok := c.Sub(cfn.Path(integration, "uri")); ok {
 				if m := integrationResource.FindStringSubmatch(uri); m != nil {
-					o.function, _ = aliased(m[1])
+					o.function, _ = aliasedIn(c, m[1])
 				}
 			}
 			out = append(out, o)
@@ -67,41 +67,52 @@ func operations(t *testing.T) []operation {
 // alarms and a sample event. A forgotten step fails here, named.
 func TestEveryOperationHasItsParts(t *testing.T) {
 	t.Parallel()
-	for _, o := range operations(t) {
-		t.Run(o.String(), func(t *testing.T) {
-			t.Parallel()
-			require.NotEmpty(t, o.function, o.step(1, "give the operation an x-amazon-apigateway-integration whose uri names ${<Name>Function.Alias}"))
-			fn, ok := tmpl.Resources[o.function]
-			require.True(t, ok && fn.Type == "AWS::Lambda::Function", o.step(7, "add "+o.function+" to template.yaml"))
-
-			group, _ := cfn.Ref(cfn.Path(fn.Properties, "LoggingConfig", "LogGroup"))
-			assert.Equal(t, "AWS::Logs::LogGroup", typeOf(group), o.step(7, "give "+o.function+" its LoggingConfig.LogGroup and its name in Fn::ForEach::PerFunction"))
-
-			assert.True(t, permitted(t, o), o.step(7, "add "+strings.TrimSuffix(o.function, "Function")+" to Fn::ForEach::PerFunction and its route ("+o.method+" "+o.path+") to FunctionRoutes"))
-
-			for _, metric := range []string{"Errors", "Duration", "Throttles"} {
-				assert.True(t, alarmed(o.function, metric), o.step(7, "add "+strings.TrimSuffix(o.function, "Function")+" to Fn::ForEach::PerFunction: no "+metric+" alarm"))
-			}
-
-			if slices.Contains(o.op.Tags, "docs") {
-				return // The docs function serves files; it has no sample events.
-			}
-			file := filepath.Join(repo.Root(), "events", snake(o.op.OperationID)+".json")
-			raw, err := os.ReadFile(file)
-			require.NoError(t, err, o.step(8, "add events/"+snake(o.op.OperationID)+".json"))
-			var event struct {
-				HTTPMethod string `json:"httpMethod"`
-				Resource   string `json:"resource"`
-			}
-			require.NoError(t, json.Unmarshal(raw, &event), file)
-			assert.Equal(t, []string{o.method, o.path}, []string{event.HTTPMethod, event.Resource},
-				o.step(8, "the sample event names the operation's method and resource"))
-		})
+	// Each stack the template makes: the list's function depends on it.
+	for name, c := range map[string]*cfn.Template{"standard": tmpl, "managed": managed} {
+		for _, o := range operations(t, c) {
+			hasItsParts(t, name, c, o)
+		}
 	}
 }
 
-func typeOf(id string) string {
-	if r, ok := tmpl.Resources[id]; ok {
+// hasItsParts checks o's parts in c, in a subtest named for the stack.
+func hasItsParts(t *testing.T, name string, c *cfn.Template, o operation) {
+	t.Helper()
+	t.Run(name+" "+o.String(), func(t *testing.T) {
+		t.Parallel()
+		require.NotEmpty(t, o.function, o.step(1, "give the operation an x-amazon-apigateway-integration whose uri names ${<Name>Function.Alias}"))
+		fn, ok := c.Resources[o.function]
+		require.True(t, ok && fn.Type == "AWS::Lambda::Function", o.step(7, "add "+o.function+" to template.yaml"))
+
+		group, _ := cfn.Ref(cfn.Path(fn.Properties, "LoggingConfig", "LogGroup"))
+		assert.Equal(t, "AWS::Logs::LogGroup", typeOfIn(c, group), o.step(7, "give "+o.function+" its LoggingConfig.LogGroup and its name in Fn::ForEach::PerFunction"))
+
+		assert.True(t, permittedIn(t, c, o), o.step(7, "add "+strings.TrimSuffix(o.function, "Function")+" to Fn::ForEach::PerFunction and its route ("+o.method+" "+o.path+") to FunctionRoutes"))
+
+		for _, metric := range []string{"Errors", "Duration", "Throttles"} {
+			assert.True(t, alarmedIn(c, o.function, metric), o.step(7, "add "+strings.TrimSuffix(o.function, "Function")+" to Fn::ForEach::PerFunction: no "+metric+" alarm"))
+		}
+
+		if slices.Contains(o.op.Tags, "docs") {
+			return // The docs function serves files; it has no sample events.
+		}
+		file := filepath.Join(repo.Root(), "events", snake(o.op.OperationID)+".json")
+		raw, err := os.ReadFile(file)
+		require.NoError(t, err, o.step(8, "add events/"+snake(o.op.OperationID)+".json"))
+		var event struct {
+			HTTPMethod string `json:"httpMethod"`
+			Resource   string `json:"resource"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &event), file)
+		assert.Equal(t, []string{o.method, o.path}, []string{event.HTTPMethod, event.Resource},
+			o.step(8, "the sample event names the operation's method and resource"))
+	})
+}
+
+func typeOf(id string) string { return typeOfIn(tmpl, id) }
+
+func typeOfIn(c *cfn.Template, id string) string {
+	if r, ok := c.Resources[id]; ok {
 		return r.Type
 	}
 	return ""
@@ -111,16 +122,22 @@ func typeOf(id string) string {
 // o's function for o's method and path.
 func permitted(t *testing.T, o operation) bool {
 	t.Helper()
+	return permittedIn(t, tmpl, o)
+}
+
+// permittedIn is permitted, in template c.
+func permittedIn(t *testing.T, c *cfn.Template, o operation) bool {
+	t.Helper()
 	// A request's execute-api ARN tail: {stage}/{method}/{path}, a path
 	// parameter standing for any segment.
 	route := "stage/" + o.method + regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(o.path, "x")
-	for _, id := range tmpl.IDs("AWS::Lambda::Permission") {
-		p := tmpl.Resources[id].Properties
+	for _, id := range c.IDs("AWS::Lambda::Permission") {
+		p := c.Resources[id].Properties
 		alias, _ := cfn.Ref(p["FunctionName"])
-		if fn, _ := aliased(alias); fn != o.function {
+		if fn, _ := aliasedIn(c, alias); fn != o.function {
 			continue
 		}
-		arn, ok := tmpl.Sub(p["SourceArn"])
+		arn, ok := c.Sub(p["SourceArn"])
 		if !ok {
 			continue
 		}
@@ -143,9 +160,12 @@ func glob(pattern string) *regexp.Regexp {
 }
 
 // alarmed reports whether an alarm watches metric of function.
-func alarmed(function, metric string) bool {
-	for _, id := range tmpl.IDs("AWS::CloudWatch::Alarm") {
-		p := tmpl.Resources[id].Properties
+func alarmed(function, metric string) bool { return alarmedIn(tmpl, function, metric) }
+
+// alarmedIn is alarmed, in template c.
+func alarmedIn(c *cfn.Template, function, metric string) bool {
+	for _, id := range c.IDs("AWS::CloudWatch::Alarm") {
+		p := c.Resources[id].Properties
 		if p["Namespace"] != "AWS/Lambda" || p["MetricName"] != metric {
 			continue
 		}
