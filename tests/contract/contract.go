@@ -27,6 +27,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-sam-blueprint/orders/src/api"
+	"github.com/go-sam-blueprint/orders/src/api/openapi"
 	"github.com/go-sam-blueprint/orders/tests/repo"
 )
 
@@ -47,24 +48,12 @@ type Checker struct {
 	report  func(format string, args ...any)
 }
 
-// contractOptions make an undeclared status a violation and report every
-// failing member of a body at once.
+// contractOptions make an undeclared status a violation, report every
+// failing member of a body at once, and check the formats the spec uses.
 var contractOptions = &openapi3filter.Options{
-	IncludeResponseStatus: true,
-	MultiError:            true,
-	SchemaValidationOptions: []openapi3.SchemaValidationOption{
-		// kin-openapi checks neither format unless told. The formats are
-		// set per validation, not globally, to leave kin-openapi's
-		// defaults alone for anything else in the binary.
-		openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
-			"uuid": openapi3.NewRegexpFormatValidator(
-				`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`),
-			"uri-reference": openapi3.NewCallbackValidator(func(s string) error {
-				_, err := url.Parse(s)
-				return err
-			}),
-		}),
-	},
+	IncludeResponseStatus:   true,
+	MultiError:              true,
+	SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi.Formats()},
 }
 
 // The docs page is text/html, which kin-openapi reads only once told to:

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -59,5 +60,24 @@ func BenchmarkDocument(b *testing.B) {
 		if _, err := openapi.Document(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Formats checks the two formats api.yaml uses, as the API writes them.
+func TestFormats(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		format, value string
+		ok            bool
+	}{
+		{"uuid", "3fa85f64-5717-4562-b3fc-2c963f66afa6", true},
+		{"uuid", "3fa85f6457174562b3fc2c963f66afa6", false},
+		{"uuid", "urn:uuid:3fa85f64-5717-4562-b3fc-2c963f66afa6", false},
+		{"uri-reference", "/docs/problems.md#validation-error", true},
+		{"uri-reference", "%zz", false},
+	} {
+		schema := openapi3.NewStringSchema().WithFormat(tt.format)
+		err := schema.VisitJSON(tt.value, openapi.Formats())
+		assert.Equal(t, tt.ok, err == nil, "%s %q: %v", tt.format, tt.value, err)
 	}
 }

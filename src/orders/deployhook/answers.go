@@ -25,23 +25,12 @@ type answers struct {
 	router routers.Router
 }
 
-// answerOptions make an undeclared status a fault and report every
-// failing member of a body at once; the formats the spec uses are checked
-// (kin-openapi checks neither unless told, and is told per validation, not
-// globally).
+// answerOptions make an undeclared status a fault, report every failing
+// member of a body at once, and check the formats the spec uses.
 var answerOptions = &openapi3filter.Options{
-	IncludeResponseStatus: true,
-	MultiError:            true,
-	SchemaValidationOptions: []openapi3.SchemaValidationOption{
-		openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
-			"uuid": openapi3.NewRegexpFormatValidator(
-				`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`),
-			"uri-reference": openapi3.NewCallbackValidator(func(s string) error {
-				_, err := url.Parse(s)
-				return err
-			}),
-		}),
-	},
+	IncludeResponseStatus:   true,
+	MultiError:              true,
+	SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi.Formats()},
 }
 
 func newAnswers() (*answers, error) {
