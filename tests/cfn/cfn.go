@@ -263,6 +263,23 @@ func Keys[V any](m map[string]V) []string {
 // transform, which resolves <Function>.Alias to the alias' logical id.
 var integrationAlias = regexp.MustCompile(`functions/\$\{(\w+)\}/invocations`)
 
+// Invoked returns the alias that integration, an
+// x-amazon-apigateway-integration of the OrdersApi's body, invokes
+// (functions/${<Alias>}/invocations after the transform), and the
+// function the alias is of.
+func (t *Template) Invoked(integration any) (fn, alias string, err error) {
+	uri, _ := t.Sub(Path(integration, "uri"))
+	m := integrationAlias.FindStringSubmatch(uri)
+	if len(m) != 2 {
+		return "", "", fmt.Errorf("the integration invokes no resource of the template: %v", Path(integration, "uri"))
+	}
+	if r := t.Resources[m[1]]; r == nil || r.Type != "AWS::Lambda::Alias" {
+		return "", m[1], fmt.Errorf("the integration invokes %s, which is no alias of the template", m[1])
+	}
+	fn, _ = Ref(t.Resources[m[1]].Properties["FunctionName"])
+	return fn, m[1], nil
+}
+
 // Integrated returns the function whose alias the API operation
 // operationID invokes, in the OrdersApi's body.
 func (t *Template) Integrated(operationID string) (string, error) {
@@ -273,12 +290,10 @@ func (t *Template) Integrated(operationID string) (string, error) {
 			if Path(op, "operationId") != operationID {
 				continue
 			}
-			uri, _ := t.Sub(Path(op, "x-amazon-apigateway-integration", "uri"))
-			m := integrationAlias.FindStringSubmatch(uri)
-			if len(m) != 2 || t.Resources[m[1]] == nil || t.Resources[m[1]].Type != "AWS::Lambda::Alias" {
-				return "", fmt.Errorf("%s invokes no alias of the template: %q", operationID, uri)
+			fn, _, err := t.Invoked(Path(op, "x-amazon-apigateway-integration"))
+			if err != nil {
+				return "", fmt.Errorf("%s: %w", operationID, err)
 			}
-			fn, _ := Ref(t.Resources[m[1]].Properties["FunctionName"])
 			return fn, nil
 		}
 	}

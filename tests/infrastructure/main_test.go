@@ -72,14 +72,13 @@ func ordersFunctions(t *cfn.Template) ([]string, error) {
 			if tags := cfn.List(cfn.Path(op, "tags")); slices.Contains(tags, any("docs")) {
 				continue
 			}
-			uri, _ := t.Sub(cfn.Path(op, "x-amazon-apigateway-integration", "uri"))
-			m := integrationResource.FindStringSubmatch(uri)
-			if m == nil {
-				continue
+			_, alias, err := t.Invoked(cfn.Path(op, "x-amazon-apigateway-integration"))
+			if alias == "" {
+				continue // no Lambda integration: a CORS preflight's mock
 			}
-			fn, ok := aliasedIn(t, m[1])
-			if !ok {
-				return nil, fmt.Errorf("%s is no live alias", m[1])
+			fn, ok := aliasedIn(t, alias)
+			if err != nil || !ok {
+				return nil, fmt.Errorf("%s is no live alias: %w", alias, err)
 			}
 			if !slices.Contains(out, fn) {
 				out = append(out, fn)

@@ -44,11 +44,10 @@ func TestListOnManagedInstancesOnlyWhenGiven(t *testing.T) {
 		fn, err := view.c.Integrated("listOrders")
 		require.NoError(t, err, view.name)
 		assert.Equal(t, view.list, fn, "%s: API Gateway calls it", view.name)
-		anyMethod := cfn.Path(view.c.Resources["OrdersApi"].Properties, "Body", "paths", "/api/orders", "x-amazon-apigateway-any-method", "x-amazon-apigateway-integration", "uri")
-		uri, _ := view.c.Sub(anyMethod)
-		alias := integrationResource.FindStringSubmatch(uri)
-		require.NotNil(t, alias, view.name)
-		target, _ := aliasedIn(view.c, alias[1])
+		anyMethod := cfn.Path(view.c.Resources["OrdersApi"].Properties, "Body", "paths", "/api/orders", "x-amazon-apigateway-any-method", "x-amazon-apigateway-integration")
+		_, alias, err := view.c.Invoked(anyMethod)
+		require.NoError(t, err, view.name)
+		target, _ := aliasedIn(view.c, alias)
 		assert.Equal(t, view.list, target, "%s: and for the other methods of /api/orders", view.name)
 
 		version := deploymentOf(t, view.c, view.list).version

@@ -50,10 +50,8 @@ func operations(t *testing.T, c *cfn.Template) []operation {
 			// The function the deployed API calls: api.yaml's uri as the
 			// template resolves it (the list's depends on the stack).
 			integration := cfn.Path(c.Resources["OrdersApi"].Properties, "Body", "paths", path, strings.ToLower(method), "x-amazon-apigateway-integration")
-			if uri, ok := c.Sub(cfn.Path(integration, "uri")); ok {
-				if m := integrationResource.FindStringSubmatch(uri); m != nil {
-					o.function, _ = aliasedIn(c, m[1])
-				}
+			if _, alias, err := c.Invoked(integration); err == nil {
+				o.function, _ = aliasedIn(c, alias)
 			}
 			out = append(out, o)
 		}

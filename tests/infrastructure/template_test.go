@@ -36,11 +36,6 @@ func functionOf(op *openapi3.Operation) string {
 // other than the docs' integrate; DocsFunction serves the docs.
 var functions []string
 
-// integrationResource finds the resource an integration's uri names after
-// the transform, which resolves <Function>.Alias to the alias' logical id:
-// functions/${CreateOrderFunctionAliaslive}/invocations.
-var integrationResource = regexp.MustCompile(`functions/\$\{(\w+)\}/invocations`)
-
 // liveAlias is the alias every function publishes (AutoPublishAlias) and
 // API Gateway invokes.
 const liveAlias = "live"
@@ -72,13 +67,12 @@ func loadSpec(t *testing.T) *openapi3.T {
 // itself would skip the gradual deployment.
 func integrationTarget(t *testing.T, ext any) string {
 	t.Helper()
-	uri := cfn.Path(ext, "uri", "Fn::Sub")
-	s, ok := uri.(string)
+	_, ok := cfn.Path(ext, "uri", "Fn::Sub").(string)
 	require.True(t, ok, "integration uri is an Fn::Sub: %v", ext)
-	m := integrationResource.FindStringSubmatch(s)
-	require.NotNil(t, m, s)
-	fn, ok := aliased(m[1])
-	require.True(t, ok, "API Gateway invokes the function's alias %s, not %s (README \"Add an endpoint\", step 1): %s", liveAlias, m[1], s)
+	_, alias, err := tmpl.Invoked(ext)
+	require.NotEmpty(t, alias, "%v", err)
+	fn, ok := aliased(alias)
+	require.True(t, ok, "API Gateway invokes the function's alias %s, not %s (README \"Add an endpoint\", step 1): %v", liveAlias, alias, ext)
 	return fn
 }
 
