@@ -107,14 +107,7 @@ func TestSuppressionsAreLive(t *testing.T) {
 // body that the transform inlines must not be the only copy checked.
 func TestAPIYAMLRequiresTheAuthorizer(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile(filepath.Join(repo.Root(), "api.yaml"))
-	require.NoError(t, err)
-	var spec any
-	require.NoError(t, yaml.Unmarshal(raw, &spec))
-	asJSON, err := json.Marshal(stringKeys(spec))
-	require.NoError(t, err)
-	var body map[string]any
-	require.NoError(t, json.Unmarshal(asJSON, &body))
+	body, _ := apiYAMLBody(t)
 
 	c := tmpl.Clone()
 	props(c, "OrdersApi")["Body"] = body
@@ -131,14 +124,7 @@ func TestAPIYAMLRequiresTheAuthorizer(t *testing.T) {
 // alias, ${Function.Alias}, which the transform resolves.
 func TestAPIYAMLInvokesAliases(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile(filepath.Join(repo.Root(), "api.yaml"))
-	require.NoError(t, err)
-	var spec any
-	require.NoError(t, yaml.Unmarshal(raw, &spec))
-	asJSON, err := json.Marshal(stringKeys(spec))
-	require.NoError(t, err)
-	var body map[string]any
-	require.NoError(t, json.Unmarshal(asJSON, &body))
+	body, asJSON := apiYAMLBody(t)
 
 	c := tmpl.Clone()
 	props(c, "OrdersApi")["Body"] = body
@@ -151,6 +137,20 @@ func TestAPIYAMLInvokesAliases(t *testing.T) {
 		return broken
 	}()
 	assert.Len(t, ruleByID(t, "APIG10").Check(c), 1, "api.yaml's form with .Arn fails")
+}
+
+// apiYAMLBody reads api.yaml as it is in the repository, as the body of
+// a REST API: decoded, and as the JSON it decodes from.
+func apiYAMLBody(t *testing.T) (body map[string]any, asJSON []byte) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(repo.Root(), "api.yaml"))
+	require.NoError(t, err)
+	var spec any
+	require.NoError(t, yaml.Unmarshal(raw, &spec))
+	asJSON, err = json.Marshal(stringKeys(spec))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(asJSON, &body))
+	return body, asJSON
 }
 
 // stringKeys turns the map[any]any that YAML may decode into

@@ -1,7 +1,6 @@
 package sam_test
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -27,15 +26,6 @@ Conditions:
 Resources: {}
 `
 
-func loadTemplate(t *testing.T, text string) *sam.Template {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "template.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
-	tmpl, err := sam.Load(path)
-	require.NoError(t, err)
-	return tmpl
-}
-
 // Parameters, conditions and the intrinsics of api.yaml's extensions
 // resolve as CloudFormation would, for the values a local run is given.
 func TestResolve(t *testing.T) {
@@ -44,7 +34,7 @@ func TestResolve(t *testing.T) {
 	params := map[string]any{"gatewayresponse.header.Access-Control-Allow-Origin": header, "gatewayresponse.header.X": "'x'"}
 	uri := map[string]any{"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/functions/${CreateOrderFunction.Alias}/invocations"}
 
-	without := loadTemplate(t, resolveTemplate)
+	without := load(t, resolveTemplate)
 	got, err := without.Resolve(params)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"gatewayresponse.header.X": "'x'"}, got, "no origin: the header goes")
@@ -52,7 +42,7 @@ func TestResolve(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "arn:aws:apigateway:us-east-1:lambda:path/functions/${CreateOrderFunction.Alias}/invocations", got, "resources stay for the stand-ins")
 
-	with := loadTemplate(t, resolveTemplate)
+	with := load(t, resolveTemplate)
 	overrides, err := sam.ParseParameterOverrides(`CorsAllowOrigin="http://localhost:5173" Environment=production Subnets=subnet-1,subnet-2`)
 	require.NoError(t, err)
 	require.NoError(t, with.SetParameters(overrides))
