@@ -131,22 +131,30 @@ func listPagesThroughEvery(t *testing.T, s orders.Store) {
 		want[o.ID] = true
 	}
 	seen := map[uuid.UUID]bool{}
+	for _, o := range listAll(t, s, Alice, 5) {
+		assert.False(t, seen[o.ID], "each order appears once")
+		seen[o.ID] = true
+	}
+	assert.Equal(t, want, seen)
+}
+
+// listAll lists owner's orders page by page, size at a time, until the
+// last page.
+func listAll(t *testing.T, s orders.Store, owner orders.Owner, size int) []orders.Order {
+	t.Helper()
+	var listed []orders.Order
 	token := ""
 	for pages := 0; ; pages++ {
 		require.Less(t, pages, 10, "paging must end")
-		page, err := s.List(ctx, Alice, 5, token)
+		page, err := s.List(context.Background(), owner, size, token)
 		require.NoError(t, err)
-		assert.LessOrEqual(t, len(page.Orders), 5)
-		for _, o := range page.Orders {
-			assert.False(t, seen[o.ID], "each order appears once")
-			seen[o.ID] = true
-		}
+		assert.LessOrEqual(t, len(page.Orders), size)
+		listed = append(listed, page.Orders...)
 		if page.NextToken == "" {
-			break
+			return listed
 		}
 		token = page.NextToken
 	}
-	assert.Equal(t, want, seen)
 }
 
 func emptyList(t *testing.T, s orders.Store) {
@@ -224,19 +232,7 @@ func listIsTheOwners(t *testing.T, s orders.Store) {
 		require.NoError(t, err)
 		newestFirst = append([]orders.Order{mine}, newestFirst...)
 	}
-	var listed []orders.Order
-	token := ""
-	for pages := 0; ; pages++ {
-		require.Less(t, pages, 10, "paging must end")
-		page, err := s.List(ctx, Alice, 5, token)
-		require.NoError(t, err)
-		listed = append(listed, page.Orders...)
-		if page.NextToken == "" {
-			break
-		}
-		token = page.NextToken
-	}
-	assert.Equal(t, newestFirst, listed)
+	assert.Equal(t, newestFirst, listAll(t, s, Alice, 5))
 }
 
 // A page token given to one owner is refused to another, rather than
